@@ -1,0 +1,61 @@
+# MLPs from scratch: two commands for learners (make book, make test), the rest for authors.
+# Every target creates .venv and installs requirements.txt first if needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+SHELL  := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+NOTEBOOKS = $(sort $(wildcard chapters/*.ipynb))
+NBVAL     = -p no:cacheprovider --nbval --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout=300
+
+.PHONY: help install book book-strict test unit nbval lab notebooks clean
+
+help:
+	@echo "make book       build the website into _build/html (sets up .venv first)"
+	@echo "make test       unit tests + nbval on every notebook + strict book build"
+	@echo "make lab        open the notebooks in JupyterLab"
+	@echo "make notebooks  re-execute every chapter in a fresh kernel and store the outputs"
+	@echo "make clean      remove _build (keeps .venv)"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --keep-going
+	@echo "Open _build/html/index.html in a browser."
+
+book-strict: $(STAMP)
+	rm -rf _build
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider tests
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL) chapters
+
+test: unit nbval book-strict
+
+lab: $(STAMP)
+	$(BIN)/python -m pip show jupyterlab >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet jupyterlab==4.6.6
+	$(BIN)/jupyter lab chapters
+
+notebooks: $(STAMP)
+	for nb in $(NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  $(BIN)/jupyter execute --inplace --timeout=600 "$$nb"; \
+	done
+
+clean:
+	rm -rf _build

@@ -1,0 +1,153 @@
+"""Small data sets built in code, helpers to prepare data, and loaders for the files in ``data/``.
+
+Conventions: X is (n_samples, n_features) float64; binary targets are (n_samples, 1) float64;
+class labels are (n_samples,) int64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._validation import Array, as_float_array
+
+_GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+_GATE_OUTPUTS = {
+    "AND": [0, 0, 0, 1],
+    "OR": [0, 1, 1, 1],
+    "NAND": [1, 1, 1, 0],
+    "NOR": [1, 0, 0, 0],
+    "XOR": [0, 1, 1, 0],
+}
+
+
+def logic_gate(name: str) -> tuple[Array, Array]:
+    """Truth table of a two-input gate: X (4, 2) rows 00, 01, 10, 11 and y (4, 1) in {0, 1}.
+
+    name: ``"AND"``, ``"OR"``, ``"NAND"``, ``"NOR"`` or ``"XOR"`` (case-insensitive).
+    """
+    key = name.upper()
+    if key not in _GATE_OUTPUTS:
+        raise ValueError(f"unknown gate {name!r}; choose one of {sorted(_GATE_OUTPUTS)}")
+    return _GATE_INPUTS.copy(), np.array(_GATE_OUTPUTS[key], dtype=np.float64).reshape(4, 1)
+
+
+def first_input_task() -> tuple[Array, Array]:
+    """Four 3-bit examples whose target equals the first input: X (4, 3), y (4, 1).
+
+    The third input is always 1 (a bias-like constant); the second is noise to be ignored.
+    """
+    X = np.array([[0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    return X, X[:, :1].copy()
+
+
+def sine(n_samples: int, *, rng: np.random.Generator, low: float = -5.0, high: float = 5.0,
+         noise: float = 0.0) -> tuple[Array, Array]:
+    """Samples of y = sin(x) + noise with x ~ U[low, high]: X (n_samples, 1), y (n_samples, 1)."""
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+    x = rng.uniform(low, high, size=(n_samples, 1))
+    return x, np.sin(x) + noise * rng.normal(size=x.shape)
+
+
+_DIGIT_ROWS = {
+    1: ["..#..", ".##..", "..#..", "..#..", ".###."],
+    2: ["####.", "....#", ".###.", "#....", "#####"],
+    3: ["####.", "....#", ".###.", "....#", "####."],
+    4: ["...#.", "..##.", ".#.#.", "#####", "...#."],
+    5: ["#####", "#....", "####.", "....#", "####."],
+}
+
+
+def digits_5x5() -> tuple[Array, np.ndarray]:
+    """The digits 1-5 drawn on a 5x5 grid: X (5, 25) in {0, 1} (row-major pixels), labels (5,) = 0..4.
+
+    Label k stands for the digit k + 1. Reshape a row to (5, 5) to see the image.
+    """
+    images = [[[1.0 if c == "#" else 0.0 for c in row] for row in _DIGIT_ROWS[d]] for d in range(1, 6)]
+    return np.array(images).reshape(5, 25), np.arange(5)
+
+
+def corrupt(images: ArrayLike, n_flips: int, *, rng: np.random.Generator) -> Array:
+    """Copies of binary images with ``n_flips`` distinct pixels flipped (0 <-> 1) in each.
+
+    images: (n_images, n_pixels) in {0, 1} -> (n_images, n_pixels). The input is not modified.
+    """
+    X = as_float_array(images, "images", ndim=2)
+    if not 0 <= n_flips <= X.shape[1]:
+        raise ValueError(f"n_flips must be between 0 and {X.shape[1]}, got {n_flips}")
+    corrupted = X.copy()
+    for row in corrupted:
+        pixels = rng.choice(X.shape[1], size=n_flips, replace=False)
+        row[pixels] = 1.0 - row[pixels]
+    return corrupted
+
+
+def one_hot(labels: ArrayLike, n_classes: int) -> Array:
+    """Integer labels (n_samples,) in 0..n_classes-1 -> one-hot float64 (n_samples, n_classes)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be a 1-D integer array, got shape {labels.shape}, dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}")
+    encoded = np.zeros((labels.shape[0], n_classes))
+    encoded[np.arange(labels.shape[0]), labels] = 1.0
+    return encoded
+
+
+def train_test_split(X: ArrayLike, y: ArrayLike, *, test_fraction: float,
+                     rng: np.random.Generator) -> tuple[Array, Array, np.ndarray, np.ndarray]:
+    """Shuffle and split: returns X_train, X_test, y_train, y_test (first axes split alike)."""
+    X = as_float_array(X, "X", ndim=2)
+    y = np.asarray(y)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    n_test = int(round(test_fraction * X.shape[0]))
+    if not 0 < n_test < X.shape[0]:
+        raise ValueError(f"test_fraction={test_fraction} leaves an empty split of {X.shape[0]} samples")
+    order = rng.permutation(X.shape[0])
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+@dataclass
+class Standardizer:
+    """Rescale each column to mean 0 and standard deviation 1, using statistics of the training set.
+
+    ``fit(X)`` learns mean_ and std_ (each (n_features,)); ``transform`` maps x -> (x - mean) / std;
+    ``inverse_transform`` maps back to the original units.
+    """
+
+    mean_: Array | None = None
+    std_: Array | None = None
+
+    def fit(self, X: ArrayLike) -> "Standardizer":
+        X = as_float_array(X, "X", ndim=2)
+        std = X.std(axis=0)
+        if np.any(std == 0):
+            raise ValueError(f"cannot standardise constant column(s) {np.flatnonzero(std == 0).tolist()}")
+        self.mean_, self.std_ = X.mean(axis=0), std
+        return self
+
+    def _fitted(self, X: ArrayLike) -> tuple[Array, Array, Array]:
+        if self.mean_ is None or self.std_ is None:
+            raise RuntimeError("call fit(X_train) before transform")
+        X = as_float_array(X, "X", ndim=2)
+        if X.shape[1] != self.mean_.shape[0]:
+            raise ValueError(f"fitted on {self.mean_.shape[0]} column(s), got X of shape {X.shape}")
+        return X, self.mean_, self.std_
+
+    def transform(self, X: ArrayLike) -> Array:
+        X, mean, std = self._fitted(X)
+        return (X - mean) / std
+
+    def inverse_transform(self, X: ArrayLike) -> Array:
+        X, mean, std = self._fitted(X)
+        return X * std + mean
+
+    def fit_transform(self, X: ArrayLike) -> Array:
+        return self.fit(X).transform(X)

@@ -1,0 +1,120 @@
+"""Loss functions. Each returns ``(loss, grad)``: a float and dL/d(input), same shape as input.
+
+Convention used everywhere in the course: sum over outputs, **mean over samples**,
+
+    L = (1/n) Σ_i ℓ(ŷ_i, y_i),
+
+so gradients carry a factor 1/n. Predictions and targets must have exactly the same shape
+(``(n_samples, n_outputs)``); a ``(n,)`` target next to ``(n, 1)`` predictions is an error,
+never a silent broadcast. Categorical losses also accept integer class labels of shape ``(n,)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._validation import Array, as_float_array, check_same_shape
+from .activations import log_softmax, sigmoid, softmax
+
+#: Probabilities are clipped to [EPS, 1 - EPS] before taking logs, so log(0) never happens.
+EPS = 1e-12
+
+
+def _pair(y_pred: ArrayLike, y_true: ArrayLike, loss: str) -> tuple[Array, Array]:
+    y_pred = as_float_array(y_pred, f"{loss}: predictions", ndim=2)
+    y_true = as_float_array(y_true, f"{loss}: targets")
+    check_same_shape(y_pred, y_true, f"{loss}: predictions", "targets")
+    return y_pred, y_true
+
+
+def mse(y_pred: ArrayLike, y_true: ArrayLike) -> tuple[float, Array]:
+    """Half mean squared error  L = (1/2n) Σ_i ||ŷ_i - y_i||².
+
+    y_pred, y_true: (n_samples, n_outputs) -> (L, dL/dŷ = (ŷ - y) / n).
+    The ½ makes the gradient exactly the error; report errors with ``metrics.rmse``.
+    """
+    y_pred, y_true = _pair(y_pred, y_true, "mse")
+    n = y_pred.shape[0]
+    error = y_pred - y_true
+    return 0.5 * float(np.sum(error * error)) / n, error / n
+
+
+def _check_binary_targets(y_true: Array, loss: str) -> None:
+    if np.any((y_true < 0) | (y_true > 1)):
+        raise ValueError(f"{loss}: targets must lie in [0, 1], got values in "
+                         f"[{y_true.min():g}, {y_true.max():g}]")
+
+
+def binary_cross_entropy(p: ArrayLike, y_true: ArrayLike) -> tuple[float, Array]:
+    """Binary cross-entropy of probabilities  L = -(1/n) Σ [y log p + (1-y) log(1-p)].
+
+    p, y_true: (n_samples, n_outputs), p in [0, 1] -> (L, dL/dp).
+    p is clipped to [EPS, 1-EPS] so the loss stays finite when a sigmoid saturates.
+    Prefer ``binary_cross_entropy_with_logits`` when you have the logit z.
+    """
+    p, y_true = _pair(p, y_true, "binary_cross_entropy")
+    _check_binary_targets(y_true, "binary_cross_entropy")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("binary_cross_entropy: predictions must be probabilities in [0, 1]; "
+                         "pass logits to binary_cross_entropy_with_logits instead")
+    n = p.shape[0]
+    p = np.clip(p, EPS, 1.0 - EPS)
+    loss = -float(np.sum(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))) / n
+    return loss, (p - y_true) / (p * (1.0 - p)) / n
+
+
+def binary_cross_entropy_with_logits(z: ArrayLike, y_true: ArrayLike) -> tuple[float, Array]:
+    """Binary cross-entropy of σ(z), computed from the logit z without ever forming log(0).
+
+    z, y_true: (n_samples, n_outputs) -> (L, dL/dz = (σ(z) - y) / n).
+    Uses  -[y log σ(z) + (1-y) log(1-σ(z))] = max(z, 0) - z y + log(1 + exp(-|z|)).
+    """
+    z, y_true = _pair(z, y_true, "binary_cross_entropy_with_logits")
+    _check_binary_targets(y_true, "binary_cross_entropy_with_logits")
+    n = z.shape[0]
+    per_element = np.maximum(z, 0.0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
+    return float(np.sum(per_element)) / n, (sigmoid(z) - y_true) / n
+
+
+def _one_hot_targets(y_true: ArrayLike, n_classes: int, loss: str) -> Array:
+    y = np.asarray(y_true)
+    if y.ndim == 1:
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{loss}: 1-D targets must be integer class labels, got dtype {y.dtype}")
+        if y.size and (y.min() < 0 or y.max() >= n_classes):
+            raise ValueError(f"{loss}: labels must lie in 0..{n_classes - 1}, "
+                             f"got values in {y.min()}..{y.max()}")
+        one_hot = np.zeros((y.shape[0], n_classes))
+        one_hot[np.arange(y.shape[0]), y] = 1.0
+        return one_hot
+    return as_float_array(y, f"{loss}: targets", ndim=2)
+
+
+def softmax_cross_entropy(z: ArrayLike, y_true: ArrayLike) -> tuple[float, Array]:
+    """Categorical cross-entropy of softmax(z), fused:  L = -(1/n) Σ_i log softmax(z_i)[y_i].
+
+    z: (n_samples, n_classes) logits; y_true: (n_samples, n_classes) one-hot (or probabilities)
+    or (n_samples,) integer labels -> (L, dL/dz = (softmax(z) - Y) / n).
+    """
+    z = as_float_array(z, "softmax_cross_entropy: logits", ndim=2)
+    y = _one_hot_targets(y_true, z.shape[1], "softmax_cross_entropy")
+    check_same_shape(z, y, "softmax_cross_entropy: logits", "one-hot targets")
+    n = z.shape[0]
+    loss = -float(np.sum(y * log_softmax(z))) / n
+    return loss, (softmax(z) - y) / n
+
+
+def categorical_cross_entropy(p: ArrayLike, y_true: ArrayLike) -> tuple[float, Array]:
+    """Categorical cross-entropy of probabilities  L = -(1/n) Σ_i Σ_k Y_ik log p_ik.
+
+    p: (n_samples, n_classes) rows of probabilities (e.g. a ``Softmax`` layer's output);
+    y_true: one-hot (n_samples, n_classes) or labels (n_samples,) -> (L, dL/dp = -Y / (p n)).
+    p is clipped to [EPS, 1] before the log. Prefer ``softmax_cross_entropy`` on logits.
+    """
+    p = as_float_array(p, "categorical_cross_entropy: probabilities", ndim=2)
+    y = _one_hot_targets(y_true, p.shape[1], "categorical_cross_entropy")
+    check_same_shape(p, y, "categorical_cross_entropy: probabilities", "one-hot targets")
+    n = p.shape[0]
+    p = np.clip(p, EPS, 1.0)
+    return -float(np.sum(y * np.log(p))) / n, -y / p / n

@@ -1,0 +1,51 @@
+"""The book's structure: every chapter is in the table of contents and was run once, top to bottom."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def toc_files() -> set[str]:
+    text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    return {match.strip().strip("'\"") for match in re.findall(r"file:\s*(\S+)", text)}
+
+
+def test_toc_entries_exist():
+    for entry in toc_files():
+        candidates = [ROOT / f"{entry}{suffix}" for suffix in ("", ".md", ".ipynb")]
+        assert any(path.is_file() for path in candidates), f"_toc.yml lists {entry}, which does not exist"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_is_listed_in_toc(notebook):
+    assert f"chapters/{notebook.stem}" in toc_files(), f"{notebook.name} is missing from _toc.yml"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_was_run_once_top_to_bottom_cleanly(notebook):
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    code_cells = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+    counts = [cell.get("execution_count") for cell in code_cells]
+    assert counts == list(range(1, len(code_cells) + 1)), (
+        f"{notebook.name}: execution counts {counts} are not 1..{len(code_cells)}; run `make notebooks`")
+    for index, cell in enumerate(code_cells, start=1):
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", f"{notebook.name}, code cell {index}: stored error"
+            assert output.get("name") != "stderr", (
+                f"{notebook.name}, code cell {index}: stored stderr output (a warning?): {''.join(output['text'])[:200]}")
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_shape(notebook):
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    first = "".join(cells[0]["source"])
+    assert cells[0]["cell_type"] == "markdown" and first.startswith("# "), f"{notebook.name}: no '# Title' cell"
+    sources = "\n".join("".join(cell["source"]) for cell in cells)
+    assert "import mlp_utils" in sources or "from mlp_utils" in sources, f"{notebook.name} does not use mlp_utils"
+    assert "```{exercise}" in sources or ":::{exercise}" in sources, f"{notebook.name} has no exercises"
