@@ -6,7 +6,11 @@ class labels are (n_samples,) int64.
 
 from __future__ import annotations
 
+import csv
+import gzip
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -151,3 +155,99 @@ class Standardizer:
 
     def fit_transform(self, X: ArrayLike) -> Array:
         return self.fit(X).transform(X)
+
+
+# --- Real data sets shipped in data/ (see data/README.md for sources and licences) -----------
+
+#: The repository's data/ folder (mlp_utils is installed in editable mode from the repository).
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def _read_csv(path: Path, columns: Sequence[str]) -> dict[str, list[str]]:
+    """Read the named columns of a CSV file with a header, as strings, with clear errors."""
+    if not path.is_file():
+        raise FileNotFoundError(f"data file {path} is missing; it ships with the course repository "
+                                "(data/README.md says how to regenerate it)")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None or any(column not in header for column in columns):
+            raise ValueError(f"{path.name}: expected columns {list(columns)}, found header {header}")
+        index = [header.index(column) for column in columns]
+        values: dict[str, list[str]] = {column: [] for column in columns}
+        for line_number, row in enumerate(reader, start=2):
+            if len(row) != len(header):
+                raise ValueError(f"{path.name}, line {line_number}: expected {len(header)} fields, got {len(row)}")
+            for column, i in zip(columns, index):
+                values[column].append(row[i])
+    return values
+
+
+def _floats(values: list[str], path: Path, column: str) -> Array:
+    try:
+        array = np.array([float(v) for v in values], dtype=np.float64).reshape(-1, 1)
+    except ValueError as error:
+        raise ValueError(f"{path.name}, column {column}: {error}") from None
+    return as_float_array(array, f"{path.name}, column {column}")
+
+
+@dataclass
+class HeightWeight:
+    """Measured body weight and height of people, one row per person.
+
+    weight_kg, height_cm: (n_people, 1) float64; age_years: (n_people,) float64;
+    sex: (n_people,) strings "M" / "F".
+    """
+
+    weight_kg: Array
+    height_cm: Array
+    age_years: Array
+    sex: np.ndarray
+
+
+def load_height_weight(data_dir: Path | None = None) -> HeightWeight:
+    """The !Kung San census data of Nancy Howell (544 people aged 0-88, children included).
+
+    Returns weight (kg) and height (cm) as (544, 1) arrays, plus age and sex. Source and licence:
+    data/README.md.
+    """
+    path = (data_dir or DATA_DIR) / "height_weight.csv"
+    columns = _read_csv(path, ["weight_kg", "height_cm", "age_years", "sex"])
+    return HeightWeight(weight_kg=_floats(columns["weight_kg"], path, "weight_kg"),
+                        height_cm=_floats(columns["height_cm"], path, "height_cm"),
+                        age_years=_floats(columns["age_years"], path, "age_years").ravel(),
+                        sex=np.array(columns["sex"]))
+
+
+def load_davis(data_dir: Path | None = None) -> HeightWeight:
+    """Measured weight (kg) and height (cm) of 200 exercising adults (Davis 1990), as (200, 1) arrays.
+
+    Record 12 (index 11) is a known data-entry error: weight and height swapped (166 kg, 57 cm).
+    Ages are not recorded: age_years is -1 (unknown) for everyone.
+    """
+    path = (data_dir or DATA_DIR) / "davis.csv"
+    columns = _read_csv(path, ["sex", "weight_kg", "height_cm"])
+    weight = _floats(columns["weight_kg"], path, "weight_kg")
+    return HeightWeight(weight_kg=weight, height_cm=_floats(columns["height_cm"], path, "height_cm"),
+                        age_years=np.full(weight.shape[0], -1.0), sex=np.array(columns["sex"]))
+
+
+def load_digits(data_dir: Path | None = None) -> tuple[Array, np.ndarray]:
+    """The UCI optical handwritten digits: X (1797, 64) float64 pixel values 0..16
+    (8x8 images, row-major) and labels (1797,) int64 in 0..9.
+    """
+    path = (data_dir or DATA_DIR) / "digits.csv.gz"
+    if not path.is_file():
+        raise FileNotFoundError(f"data file {path} is missing; it ships with the course repository "
+                                "(data/README.md says how to regenerate it)")
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = [line.split(",") for line in handle.read().splitlines() if line.strip()]
+    if not rows or any(len(row) != 65 for row in rows):
+        bad = next((i for i, row in enumerate(rows, start=1) if len(row) != 65), 0)
+        raise ValueError(f"{path.name}: every line must hold 64 pixels and a label (65 values); line {bad} does not")
+    table = np.array(rows, dtype=np.float64)
+    X, labels = table[:, :64], table[:, 64].astype(np.int64)
+    if X.min() < 0 or X.max() > 16 or labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"{path.name}: pixel values must lie in 0..16 and labels in 0..9")
+    return X, labels

@@ -78,3 +78,38 @@ def test_standardizer_round_trip():
         data.Standardizer().fit(np.ones((5, 1)))
     with pytest.raises(ValueError, match="fitted on 2"):
         scaler.transform(np.zeros((3, 1)))
+
+
+def test_real_data_loaders_shapes_and_units():
+    people = data.load_height_weight()
+    assert people.weight_kg.shape == people.height_cm.shape == (544, 1)
+    assert people.weight_kg.dtype == np.float64
+    assert 4 < people.weight_kg.min() and people.weight_kg.max() < 65          # kilograms
+    assert 50 < people.height_cm.min() and people.height_cm.max() < 180        # centimetres
+    assert (people.age_years < 18).sum() == 192 and set(people.sex) == {"M", "F"}
+    davis = data.load_davis()
+    assert davis.weight_kg.shape == (200, 1)
+    assert (davis.weight_kg[11, 0], davis.height_cm[11, 0]) == (166.0, 57.0)  # the famous error
+    X, labels = data.load_digits()
+    assert X.shape == (1797, 64) and labels.shape == (1797,)
+    assert X.dtype == np.float64 and labels.dtype == np.int64
+    assert X.min() == 0 and X.max() == 16 and np.bincount(labels).min() == 174
+
+
+def test_missing_and_malformed_data_files_give_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="height_weight.csv is missing"):
+        data.load_height_weight(tmp_path)
+    (tmp_path / "height_weight.csv").write_text("weight_kg,height_cm,age_years,sex\n50,160,30\n")
+    with pytest.raises(ValueError, match="line 2: expected 4 fields, got 3"):
+        data.load_height_weight(tmp_path)
+    (tmp_path / "height_weight.csv").write_text("weight,height\n50,160\n")
+    with pytest.raises(ValueError, match="expected columns"):
+        data.load_height_weight(tmp_path)
+    (tmp_path / "height_weight.csv").write_text("weight_kg,height_cm,age_years,sex\nabc,160,30,M\n")
+    with pytest.raises(ValueError, match="column weight_kg"):
+        data.load_height_weight(tmp_path)
+    import gzip
+    with gzip.open(tmp_path / "digits.csv.gz", "wt") as handle:
+        handle.write("1,2,3\n")
+    with pytest.raises(ValueError, match="65 values"):
+        data.load_digits(tmp_path)
