@@ -14,13 +14,14 @@ SHELL  := /bin/bash
 NOTEBOOKS = $(sort $(wildcard chapters/*.ipynb))
 NBVAL     = -p no:cacheprovider --nbval --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout=300
 
-.PHONY: help install book book-strict test unit nbval lab notebooks clean
+.PHONY: help install book book-strict test unit nbval lab notebooks bench clean
 
 help:
 	@echo "make book       build the website into _build/html (sets up .venv first)"
 	@echo "make test       unit tests + nbval on every notebook + strict book build"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make notebooks  re-execute every chapter in a fresh kernel and store the outputs"
+	@echo "make bench      time the digits network: mlp_utils vs NumPy, matmul limit, PyTorch, scikit-learn"
 	@echo "make clean      remove _build (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -56,6 +57,9 @@ notebooks: $(STAMP)
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter execute --inplace --timeout=600 "$$nb"; \
 	done
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_train.py
 
 clean:
 	rm -rf _build

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import Array, as_float_array, check_same_shape
-from .activations import log_softmax, sigmoid, softmax
+from .activations import sigmoid
 
 #: Probabilities are clipped to [EPS, 1 - EPS] before taking logs, so log(0) never happens.
 EPS = 1e-12
@@ -77,16 +77,21 @@ def binary_cross_entropy_with_logits(z: ArrayLike, y_true: ArrayLike) -> tuple[f
     return float(np.sum(per_element)) / n, (sigmoid(z) - y_true) / n
 
 
+def _check_labels(labels: np.ndarray, n_classes: int, loss: str) -> np.ndarray:
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{loss}: 1-D targets must be integer class labels, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"{loss}: labels must lie in 0..{n_classes - 1}, "
+                         f"got values in {labels.min()}..{labels.max()}")
+    return labels
+
+
 def _one_hot_targets(y_true: ArrayLike, n_classes: int, loss: str) -> Array:
     y = np.asarray(y_true)
     if y.ndim == 1:
-        if not np.issubdtype(y.dtype, np.integer):
-            raise ValueError(f"{loss}: 1-D targets must be integer class labels, got dtype {y.dtype}")
-        if y.size and (y.min() < 0 or y.max() >= n_classes):
-            raise ValueError(f"{loss}: labels must lie in 0..{n_classes - 1}, "
-                             f"got values in {y.min()}..{y.max()}")
-        one_hot = np.zeros((y.shape[0], n_classes))
-        one_hot[np.arange(y.shape[0]), y] = 1.0
+        labels = _check_labels(y, n_classes, loss)
+        one_hot = np.zeros((labels.shape[0], n_classes))
+        one_hot[np.arange(labels.shape[0]), labels] = 1.0
         return one_hot
     return as_float_array(y, f"{loss}: targets", ndim=2)
 
@@ -96,13 +101,28 @@ def softmax_cross_entropy(z: ArrayLike, y_true: ArrayLike) -> tuple[float, Array
 
     z: (n_samples, n_classes) logits; y_true: (n_samples, n_classes) one-hot (or probabilities)
     or (n_samples,) integer labels -> (L, dL/dz = (softmax(z) - Y) / n).
+    One pass: log softmax(z) = s - log Σ_k exp(s_k) with s = z - max(z), so no exp overflows
+    and no log(0) is ever taken.
     """
     z = as_float_array(z, "softmax_cross_entropy: logits", ndim=2)
-    y = _one_hot_targets(y_true, z.shape[1], "softmax_cross_entropy")
-    check_same_shape(z, y, "softmax_cross_entropy: logits", "one-hot targets")
     n = z.shape[0]
-    loss = -float(np.sum(y * log_softmax(z))) / n
-    return loss, (softmax(z) - y) / n
+    shifted = z - z.max(axis=1, keepdims=True)
+    exp_shifted = np.exp(shifted)
+    sum_exp = exp_shifted.sum(axis=1, keepdims=True)
+    grad = exp_shifted / (sum_exp * n)  # softmax(z) / n
+    y = np.asarray(y_true)
+    if y.ndim == 1:
+        labels = _check_labels(y, z.shape[1], "softmax_cross_entropy")
+        if labels.shape[0] != n:
+            raise ValueError(f"softmax_cross_entropy: {n} rows of logits but {labels.shape[0]} labels")
+        rows = np.arange(n)
+        loss = float(np.log(sum_exp).sum() - shifted[rows, labels].sum()) / n
+        grad[rows, labels] -= 1.0 / n
+        return loss, grad
+    y = as_float_array(y, "softmax_cross_entropy: targets", ndim=2)
+    check_same_shape(z, y, "softmax_cross_entropy: logits", "one-hot targets")
+    loss = -float(np.sum(y * (shifted - np.log(sum_exp)))) / n
+    return loss, grad - y / n
 
 
 def categorical_cross_entropy(p: ArrayLike, y_true: ArrayLike) -> tuple[float, Array]:

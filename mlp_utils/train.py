@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -74,7 +75,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
             X_batch, y_batch = X_epoch[start:start + batch], y_epoch[start:start + batch]
             output = model.forward(X_batch, train=True)
             batch_loss, grad_output = loss(output, y_batch)
-            if not np.isfinite(batch_loss):
+            if not math.isfinite(batch_loss):
                 raise FloatingPointError(
                     f"loss became {batch_loss} in epoch {epoch}: the learning rate "
                     f"({optimizer.lr}) is probably too large, or the inputs are not scaled")
