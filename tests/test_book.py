@@ -49,3 +49,17 @@ def test_chapter_shape(notebook):
     sources = "\n".join("".join(cell["source"]) for cell in cells)
     assert "import mlp_utils" in sources or "from mlp_utils" in sources, f"{notebook.name} does not use mlp_utils"
     assert "```{exercise}" in sources or ":::{exercise}" in sources, f"{notebook.name} has no exercises"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.name)
+def test_every_stored_figure_has_its_image(notebook):
+    """A figure stored as text only (e.g. executed with MPLBACKEND=Agg) would vanish from the book."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for index, cell in enumerate((c for c in nb["cells"] if c["cell_type"] == "code"), start=1):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            text = "".join(data.get("text/plain", ""))
+            if text.startswith("<Figure size"):
+                assert "image/png" in data, (
+                    f"{notebook.name}, code cell {index}: figure stored without its PNG; "
+                    "re-run `make notebooks` without MPLBACKEND set")
