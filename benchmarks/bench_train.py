@@ -5,6 +5,7 @@ so the comparison measures per-step overhead and arithmetic, not parallelism.
 
   1. mlp_utils           MLP + fit, exactly as the chapters use it
   2. numpy-hand          a minimal hand-vectorised NumPy loop written here: the floor of NumPy
+                         (it computes the mean epoch loss too, as fit() records it)
   3. matmul-only         only the five matrix products of each step: the limit
   4. torch               PyTorch CPU, float64, same initial weights (if installed)
   5. sklearn             scikit-learn MLPClassifier, plain SGD (if installed)
@@ -68,13 +69,17 @@ def run_numpy_hand(X, labels, params, batch_size, epochs, timer):
     for order in batch_orders(X.shape[0], epochs):
         with timer():
             Xs, Ys = X[order], Y[order]
+            loss_sum = 0.0
             for start in range(0, X.shape[0], batch_size):
                 x, y = Xs[start:start + batch_size], Ys[start:start + batch_size]
                 z1 = x @ W1 + b1
                 a1 = np.maximum(z1, 0.0)
                 z2 = a1 @ W2 + b2
-                e = np.exp(z2 - z2.max(axis=1, keepdims=True))
-                delta2 = (e / e.sum(axis=1, keepdims=True) - y) / x.shape[0]
+                shifted = z2 - z2.max(axis=1, keepdims=True)
+                e = np.exp(shifted)
+                sum_e = e.sum(axis=1, keepdims=True)
+                loss_sum += float(np.log(sum_e).sum() - (shifted * y).sum())
+                delta2 = (e / sum_e - y) / x.shape[0]
                 delta1 = (delta2 @ W2.T) * (z1 > 0)
                 W2 -= LR * (a1.T @ delta2)
                 b2 -= LR * delta2.sum(axis=0)
