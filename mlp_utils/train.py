@@ -37,6 +37,12 @@ class History:
         return len(self.loss)
 
 
+def _diverged(epoch: int, optimizer: SGD) -> FloatingPointError:
+    return FloatingPointError(
+        f"training diverged in epoch {epoch} (the loss or the weights overflowed): the learning rate "
+        f"({optimizer.lr}) is probably too large, or the inputs are not scaled")
+
+
 def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimizer: SGD,
         epochs: int, batch_size: int | None = None, rng: np.random.Generator | None = None,
         metric: MetricFn | None = None, metric_name: str | None = None,
@@ -48,7 +54,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
     batch_size: ``None`` = full batch (one update per epoch), 1 = per-sample SGD, k = mini-batches.
     rng: shuffles the samples every epoch; required when batch_size < n_samples.
     callback(epoch, model, history): called after every epoch; return True to stop early.
-    Raises ``FloatingPointError`` as soon as the loss is NaN or infinite.
+    Raises ``FloatingPointError`` (and prints no overflow warning) as soon as training diverges.
     """
     X = as_float_array(X, "X", ndim=2)
     y_arr = np.asarray(y)
@@ -71,19 +77,24 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
         else:
             X_epoch, y_epoch = X, y_arr
         loss_sum = metric_sum = 0.0
-        for start in range(0, n_samples, batch):
-            X_batch, y_batch = X_epoch[start:start + batch], y_epoch[start:start + batch]
-            output = model.forward(X_batch, train=True)
-            batch_loss, grad_output = loss(output, y_batch)
-            if not math.isfinite(batch_loss):
-                raise FloatingPointError(
-                    f"loss became {batch_loss} in epoch {epoch}: the learning rate "
-                    f"({optimizer.lr}) is probably too large, or the inputs are not scaled")
-            model.backward(grad_output)
-            optimizer.step(model)
-            loss_sum += batch_loss * X_batch.shape[0]
-            if metric is not None:
-                metric_sum += metric(output, y_batch) * X_batch.shape[0]
+        # Overflow is not warned about here: a diverging run is stopped below with a clear error.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n_samples, batch):
+                X_batch, y_batch = X_epoch[start:start + batch], y_epoch[start:start + batch]
+                output = model.forward(X_batch, train=True)
+                try:
+                    batch_loss, grad_output = loss(output, y_batch)
+                except ValueError as error:
+                    if np.isfinite(output).all():
+                        raise
+                    raise _diverged(epoch, optimizer) from error
+                if not math.isfinite(batch_loss):
+                    raise _diverged(epoch, optimizer)
+                model.backward(grad_output)
+                optimizer.step(model)
+                loss_sum += batch_loss * X_batch.shape[0]
+                if metric is not None:
+                    metric_sum += metric(output, y_batch) * X_batch.shape[0]
         history.loss.append(loss_sum / n_samples)
         if metric is not None:
             history.metric.append(metric_sum / n_samples)
@@ -95,4 +106,6 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
                 history.val_metric.append(metric(val_output, np.asarray(y_val)))
         if callback is not None and callback(epoch, model, history):
             break
+    if not all(np.isfinite(param).all() for _, param, _ in model.parameters()):
+        raise _diverged(epochs - 1, optimizer)
     return history
