@@ -127,7 +127,8 @@ def plot_digits(images: ArrayLike, *, labels: Sequence[str] | None = None, shape
         raise ValueError(f"got {len(labels)} labels for {n_images} images")
     ncols = max(1, min(ncols, n_images))
     nrows = int(np.ceil(n_images / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(cell_size * ncols, cell_size * nrows + 0.5),
+    caption_height = 0.3 if labels is not None else 0.0  # room for each row's captions
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell_size * ncols, (cell_size + caption_height) * nrows + 0.5),
                              squeeze=False)
     for index, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
