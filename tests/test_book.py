@@ -63,3 +63,17 @@ def test_every_stored_figure_has_its_image(notebook):
                 assert "image/png" in data, (
                     f"{notebook.name}, code cell {index}: figure stored without its PNG; "
                     "re-run `make notebooks` without MPLBACKEND set")
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.name)
+def test_glued_figures_are_not_shown_twice(notebook):
+    """A cell that glues a figure for a numbered {glue:figure} must hide its own output in the book
+    (tag remove-output), or the reader sees the figure twice."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for index, cell in enumerate((c for c in nb["cells"] if c["cell_type"] == "code"), start=1):
+        glued_images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})
+                        and o.get("metadata", {}).get("scrapbook", {}).get("mime_prefix") == ""]
+        if glued_images:
+            tags = cell.get("metadata", {}).get("tags", [])
+            assert "remove-output" in tags, (
+                f"{notebook.name}, code cell {index}: glues a figure but is not tagged remove-output")
