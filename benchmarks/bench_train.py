@@ -160,20 +160,28 @@ def available(name: str) -> bool:
     return True
 
 
-def measure(name, X, labels, params, batch_size, epochs, repeats):
-    times: list[float] = []
+def measure_all(names, X, labels, params, batch_size, epochs, repeats):
+    """Median seconds per epoch of each implementation, and its final weights.
 
-    class Timer:
-        def __enter__(self):
-            self.start = time.perf_counter()
+    Repeats are interleaved (1, 2, 3, 1, 2, 3, ...) so that a change in machine load during the
+    run affects every implementation alike instead of biasing the ratios.
+    """
+    times: dict[str, list[float]] = {name: [] for name in names}
+    finals = {}
 
-        def __exit__(self, *exc):
-            times.append(time.perf_counter() - self.start)
+    def timer_for(name):
+        class Timer:
+            def __enter__(self):
+                self.start = time.perf_counter()
 
-    final = None
+            def __exit__(self, *exc):
+                times[name].append(time.perf_counter() - self.start)
+        return Timer
+
     for _ in range(repeats):
-        final = IMPLEMENTATIONS[name](X, labels, params, batch_size, epochs, Timer)
-    return statistics.median(times), final
+        for name in names:
+            finals[name] = IMPLEMENTATIONS[name](X, labels, params, batch_size, epochs, timer_for(name))
+    return {name: statistics.median(values) for name, values in times.items()}, finals
 
 
 def main() -> None:
@@ -191,10 +199,7 @@ def main() -> None:
     missing = [name for name in IMPLEMENTATIONS if name not in names]
     results: dict[str, dict[str, float]] = {}
     for label, batch_size in sizes.items():
-        results[label] = {}
-        finals = {}
-        for name in names:
-            results[label][name], finals[name] = measure(name, X, labels, params, batch_size, args.epochs, args.repeats)
+        results[label], finals = measure_all(names, X, labels, params, batch_size, args.epochs, args.repeats)
         for name in ("numpy-hand", "torch"):
             if name in finals:
                 worst = max(np.abs(finals[name][k] - finals["mlp_utils"][k]).max() for k in params)

@@ -1,7 +1,7 @@
 """Numerical gradients by central differences, to check hand-written backward passes.
 
 Errors are *relative* and measured per array:  ||g_analytic - g_numeric|| / (||g_analytic|| + ||g_numeric||).
-In float64 with eps = 1e-6 a correct gradient gives about 1e-8 or less; a bug gives 1e-2 or more.
+In float64 with eps = 1e-6 a correct gradient gives about 1e-8 or less; a bug typically gives 1e-3 or more.
 """
 
 from __future__ import annotations

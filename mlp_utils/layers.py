@@ -98,15 +98,18 @@ class Dense(Layer):
         self._x = x
         return x @ self.params["W"] + self.params["b"]
 
-    def backward(self, grad_out: Array) -> Array:
-        """grad_out = δ: (n_samples, n_out) -> dL/dx = δ Wᵀ: (n_samples, n_in)."""
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array | None:
+        """grad_out = δ: (n_samples, n_out) -> dL/dx = δ Wᵀ: (n_samples, n_in).
+
+        input_grad=False skips dL/dx and returns None (a first layer's input needs no gradient).
+        """
         x = self._require_cache(self._x)
         if grad_out.shape != (x.shape[0], self.n_out):
             raise ValueError(f"Dense.backward expects a gradient of shape {(x.shape[0], self.n_out)}, "
                              f"got {grad_out.shape}")
         self.grads["W"] = x.T @ grad_out          # dL/dW = xᵀ δ : (n_in, n_out)
         self.grads["b"] = grad_out.sum(axis=0)    # dL/db = Σ_samples δ : (n_out,)
-        return grad_out @ self.params["W"].T
+        return grad_out @ self.params["W"].T if input_grad else None
 
     def __repr__(self) -> str:
         return f"Dense({self.n_in}, {self.n_out})"

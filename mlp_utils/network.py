@@ -25,16 +25,24 @@ class Sequential:
         self.layers = list(layers)
 
     def forward(self, X: ArrayLike, train: bool = False) -> Array:
-        out = as_float_array(X, "X", ndim=2)
+        return self._forward(as_float_array(X, "X", ndim=2), train)
+
+    def _forward(self, X: Array, train: bool) -> Array:
+        """forward without checking X: for callers that checked it once already (fit)."""
+        out = X
         for layer in self.layers:
             out = layer.forward(out, train=train)
         return out
 
-    def backward(self, grad_out: Array) -> Array:
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array | None:
+        """Backpropagate dL/d(output); input_grad=False skips dL/dX (training never needs it)."""
         grad = grad_out
-        for layer in reversed(self.layers):
+        for layer in reversed(self.layers[1:]):
             grad = layer.backward(grad)
-        return grad
+        first = self.layers[0]
+        if not input_grad and isinstance(first, Dense):
+            return first.backward(grad, input_grad=False)
+        return first.backward(grad)
 
     def predict(self, X: ArrayLike) -> Array:
         """Output in evaluation mode (dropout off): (n_samples, n_outputs)."""

@@ -27,10 +27,12 @@ class SGD:
 
     def step(self, model: Sequential) -> None:
         """Apply one update to every parameter of ``model`` using its current ``grads``."""
+        if self.momentum == 0.0:
+            for layer in model.layers:
+                for name, param in layer.params.items():
+                    param -= self.lr * layer.grads[name]
+            return
         for key, param, grad in model.parameters():
-            if self.momentum == 0.0:
-                param -= self.lr * grad
-                continue
             velocity = self._velocity.get(key)
             if velocity is None:
                 velocity = self._velocity[key] = np.zeros_like(param)

@@ -81,7 +81,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, n_samples, batch):
                 X_batch, y_batch = X_epoch[start:start + batch], y_epoch[start:start + batch]
-                output = model.forward(X_batch, train=True)
+                output = model._forward(X_batch, train=True)  # X was checked once above
                 try:
                     batch_loss, grad_output = loss(output, y_batch)
                 except ValueError as error:
@@ -90,7 +90,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
                     raise _diverged(epoch, optimizer) from error
                 if not math.isfinite(batch_loss):
                     raise _diverged(epoch, optimizer)
-                model.backward(grad_output)
+                model.backward(grad_output, input_grad=False)
                 optimizer.step(model)
                 loss_sum += batch_loss * X_batch.shape[0]
                 if metric is not None:

@@ -135,3 +135,25 @@ def test_sgd_momentum_update_rule():
     assert layer.params["W"][0, 0] == pytest.approx(0.75)
     with pytest.raises(ValueError, match="learning rate"):
         SGD(0.0)
+
+
+def test_backward_can_skip_the_input_gradient_without_changing_parameter_gradients():
+    model = MLP([3, 4, 2], activation="relu", rng=np.random.default_rng(0))
+    X = np.random.default_rng(1).normal(size=(5, 3))
+    _, grad_out = losses.mse(model.forward(X), np.zeros((5, 2)))
+    grad_X = model.backward(grad_out)
+    assert grad_X.shape == (5, 3)
+    full = model.get_grads()
+    assert model.backward(grad_out, input_grad=False) is None
+    for key, value in model.get_grads().items():
+        np.testing.assert_array_equal(value, full[key])
+
+
+def test_sgd_without_momentum_updates_every_parameter():
+    model = MLP([2, 3, 1], rng=np.random.default_rng(0))
+    before = model.get_params()
+    for _, _, grad in model.parameters():
+        grad[...] = 1.0
+    SGD(0.1).step(model)
+    for key, value in model.get_params().items():
+        np.testing.assert_allclose(value, before[key] - 0.1)
