@@ -49,6 +49,10 @@ def test_chapter_shape(notebook):
     sources = "\n".join("".join(cell["source"]) for cell in cells)
     assert "import mlp_utils" in sources or "from mlp_utils" in sources, f"{notebook.name} does not use mlp_utils"
     assert "```{exercise}" in sources or ":::{exercise}" in sources, f"{notebook.name} has no exercises"
+    sections = [line for line in sources.splitlines() if line.startswith("## ")]
+    assert sections[:1] == ["## Learning goals"], f"{notebook.name}: the first section must be '## Learning goals'"
+    assert sections[-2:] == ["## Summary", "## Exercises"], (
+        f"{notebook.name}: the last sections must be '## Summary' then '## Exercises', got {sections[-2:]}")
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.name)
