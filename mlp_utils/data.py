@@ -163,11 +163,15 @@ class Standardizer:
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
-def _read_csv(path: Path, columns: Sequence[str]) -> dict[str, list[str]]:
-    """Read the named columns of a CSV file with a header, as strings, with clear errors."""
+def _require_file(path: Path) -> None:
     if not path.is_file():
         raise FileNotFoundError(f"data file {path} is missing; it ships with the course repository "
                                 "(data/README.md says how to regenerate it)")
+
+
+def _read_csv(path: Path, columns: Sequence[str]) -> dict[str, list[str]]:
+    """Read the named columns of a CSV file with a header, as strings, with clear errors."""
+    _require_file(path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -238,9 +242,7 @@ def load_digits(data_dir: Path | None = None) -> tuple[Array, np.ndarray]:
     (8x8 images, row-major) and labels (1797,) int64 in 0..9.
     """
     path = (data_dir or DATA_DIR) / "digits.csv.gz"
-    if not path.is_file():
-        raise FileNotFoundError(f"data file {path} is missing; it ships with the course repository "
-                                "(data/README.md says how to regenerate it)")
+    _require_file(path)
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         rows = [line.split(",") for line in handle.read().splitlines() if line.strip()]
     if not rows or any(len(row) != 65 for row in rows):
