@@ -88,3 +88,42 @@ def test_bad_values_are_rejected():
         losses.binary_cross_entropy_with_logits(np.array([[0.0]]), np.array([[2.0]]))
     with pytest.raises(ValueError, match="labels must lie in 0..2"):
         losses.softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
+
+
+@pytest.mark.parametrize("loss_fn", [losses.softmax_cross_entropy, losses.categorical_cross_entropy])
+@pytest.mark.parametrize("labels, message", [
+    (np.array([0, 3]), r"labels must lie in 0\.\.2, got values in 0\.\.3"),
+    (np.array([-1, 2]), r"labels must lie in 0\.\.2, got values in -1\.\.2"),  # -1 would index the last class
+    (np.array([0, -4]), r"labels must lie in 0\.\.2, got values in -4\.\.0"),
+    (np.array([0, 2**40]), r"labels must lie in 0\.\.2"),
+    (np.array([0, 5], dtype=np.uint8), r"labels must lie in 0\.\.2, got values in 0\.\.5"),
+    (np.array([0, -1], dtype=np.int32), r"got values in -1\.\.0"),
+    (np.array([0.0, 1.0]), "integer class labels, got dtype float64"),
+    (np.array([True, False]), "integer class labels, got dtype bool"),
+])
+def test_bad_labels_are_rejected(loss_fn, labels, message):
+    probabilities = np.full((2, 3), 1.0 / 3.0)
+    with pytest.raises(ValueError, match=message):
+        loss_fn(probabilities, labels)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+def test_every_integer_label_dtype_gives_the_same_loss(dtype):
+    z = np.random.default_rng(3).normal(size=(4, 3))
+    expected = losses.softmax_cross_entropy(z, np.array([0, 2, 1, 2]))
+    value, grad = losses.softmax_cross_entropy(z, np.array([0, 2, 1, 2], dtype=dtype))
+    assert value == expected[0]
+    np.testing.assert_array_equal(grad, expected[1])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_softmax_cross_entropy_rejects_non_finite_logits(bad):
+    z = np.zeros((2, 3))
+    z[1, 0] = bad  # not the true class of any row: the check must not rely on the loss turning non-finite
+    with pytest.raises(ValueError, match=r"logits contains 1 NaN or infinite value"):
+        losses.softmax_cross_entropy(z, np.array([1, 2]))
+
+
+def test_softmax_cross_entropy_needs_one_label_per_row():
+    with pytest.raises(ValueError, match="3 rows of logits but 2 labels"):
+        losses.softmax_cross_entropy(np.zeros((3, 4)), np.array([0, 1]))
