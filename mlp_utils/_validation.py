@@ -18,8 +18,8 @@ def as_float_array(x: ArrayLike, name: str, ndim: int | None = None) -> Array:
     if ndim is not None and array.ndim != ndim:
         expected = {1: "(n,)", 2: "(n_samples, n_features)"}.get(ndim, f"{ndim} dimensions")
         raise ValueError(f"{name} must have shape {expected}, got an array of shape {array.shape}")
-    if not np.isfinite(array).all():
-        n_bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+    n_bad = array.size - np.count_nonzero(np.isfinite(array))  # cheaper than isfinite().all()
+    if n_bad:
         raise ValueError(f"{name} contains {n_bad} NaN or infinite value(s); clean or rescale the data")
     return array
 

@@ -92,11 +92,14 @@ class Dense(Layer):
 
     def forward(self, x: Array, train: bool = False) -> Array:
         x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise ValueError(f"Dense layer expects input of shape (n_samples, {self.n_in}), "
+        W = self.params["W"]
+        if x.ndim != 2 or x.shape[1] != W.shape[0]:
+            raise ValueError(f"Dense layer expects input of shape (n_samples, {W.shape[0]}), "
                              f"got {x.shape}")
         self._x = x
-        return x @ self.params["W"] + self.params["b"]
+        z = x @ W
+        z += self.params["b"]  # in place: one array fewer per call
+        return z
 
     def backward(self, grad_out: Array, input_grad: bool = True) -> Array | None:
         """grad_out = δ: (n_samples, n_out) -> dL/dx = δ Wᵀ: (n_samples, n_in).
@@ -104,12 +107,13 @@ class Dense(Layer):
         input_grad=False skips dL/dx and returns None (a first layer's input needs no gradient).
         """
         x = self._require_cache(self._x)
-        if grad_out.shape != (x.shape[0], self.n_out):
-            raise ValueError(f"Dense.backward expects a gradient of shape {(x.shape[0], self.n_out)}, "
+        W = self.params["W"]
+        if grad_out.shape != (x.shape[0], W.shape[1]):
+            raise ValueError(f"Dense.backward expects a gradient of shape {(x.shape[0], W.shape[1])}, "
                              f"got {grad_out.shape}")
         self.grads["W"] = x.T @ grad_out          # dL/dW = xᵀ δ : (n_in, n_out)
         self.grads["b"] = grad_out.sum(axis=0)    # dL/db = Σ_samples δ : (n_out,)
-        return grad_out @ self.params["W"].T if input_grad else None
+        return grad_out @ W.T if input_grad else None
 
     def __repr__(self) -> str:
         return f"Dense({self.n_in}, {self.n_out})"

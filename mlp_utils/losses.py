@@ -78,9 +78,10 @@ def binary_cross_entropy_with_logits(z: ArrayLike, y_true: ArrayLike) -> tuple[f
 
 
 def _check_labels(labels: np.ndarray, n_classes: int, loss: str) -> np.ndarray:
-    if not np.issubdtype(labels.dtype, np.integer):
+    if labels.dtype.kind not in "iu":  # signed or unsigned integers
         raise ValueError(f"{loss}: 1-D targets must be integer class labels, got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+    # One pass checks both ends: read as unsigned integers, negative labels become huge.
+    if labels.size and labels.astype(np.uint64).max() >= n_classes:
         raise ValueError(f"{loss}: labels must lie in 0..{n_classes - 1}, "
                          f"got values in {labels.min()}..{labels.max()}")
     return labels
@@ -116,9 +117,9 @@ def softmax_cross_entropy(z: ArrayLike, y_true: ArrayLike) -> tuple[float, Array
         if labels.shape[0] != n:
             raise ValueError(f"softmax_cross_entropy: {n} rows of logits but {labels.shape[0]} labels")
         rows = np.arange(n)
-        loss = float(np.log(sum_exp).sum() - shifted[rows, labels].sum()) / n
-        grad[rows, labels] -= 1.0 / n
-        return loss, grad
+        log_p_true = shifted[rows, labels] - np.log(sum_exp[:, 0])  # log softmax(z_i)[y_i]
+        np.subtract.at(grad, (rows, labels), 1.0 / n)  # grad[i, y_i] -= 1/n: softmax - one-hot
+        return -float(log_p_true.sum()) / n, grad
     y = as_float_array(y, "softmax_cross_entropy: targets", ndim=2)
     check_same_shape(z, y, "softmax_cross_entropy: logits", "one-hot targets")
     loss = -float(np.sum(y * (shifted - np.log(sum_exp)))) / n
