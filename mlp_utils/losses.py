@@ -77,6 +77,15 @@ def binary_cross_entropy_with_logits(z: ArrayLike, y_true: ArrayLike) -> tuple[f
     return float(np.sum(per_element)) / n, (sigmoid(z) - y_true) / n
 
 
+def _check_probability_rows(y_true: Array, loss: str) -> None:
+    """(softmax(z) - Y) / n is the gradient only when every row of Y is a distribution."""
+    _check_binary_targets(y_true, loss)
+    row_sums = y_true.sum(axis=1)
+    if np.any(np.abs(row_sums - 1.0) > 1e-6):
+        raise ValueError(f"{loss}: every target row must sum to 1 (one-hot or probabilities), "
+                         f"got row sums in {row_sums.min():g}..{row_sums.max():g}")
+
+
 def _check_labels(labels: np.ndarray, n_classes: int, loss: str) -> np.ndarray:
     if labels.dtype.kind not in "iu":  # signed or unsigned integers
         raise ValueError(f"{loss}: 1-D targets must be integer class labels, got dtype {labels.dtype}")
@@ -100,8 +109,8 @@ def _one_hot_targets(y_true: ArrayLike, n_classes: int, loss: str) -> Array:
 def softmax_cross_entropy(z: ArrayLike, y_true: ArrayLike) -> tuple[float, Array]:
     """Categorical cross-entropy of softmax(z), fused:  L = -(1/n) Σ_i log softmax(z_i)[y_i].
 
-    z: (n_samples, n_classes) logits; y_true: (n_samples, n_classes) one-hot (or probabilities)
-    or (n_samples,) integer labels -> (L, dL/dz = (softmax(z) - Y) / n).
+    z: (n_samples, n_classes) logits; y_true: (n_samples, n_classes) one-hot (or probability)
+    rows, each summing to 1, or (n_samples,) integer labels -> (L, dL/dz = (softmax(z) - Y) / n).
     One pass: log softmax(z) = s - log Σ_k exp(s_k) with s = z - max(z), so no exp overflows
     and no log(0) is ever taken.
     """
@@ -122,6 +131,7 @@ def softmax_cross_entropy(z: ArrayLike, y_true: ArrayLike) -> tuple[float, Array
         return -float(log_p_true.sum()) / n, grad
     y = as_float_array(y, "softmax_cross_entropy: targets", ndim=2)
     check_same_shape(z, y, "softmax_cross_entropy: logits", "one-hot targets")
+    _check_probability_rows(y, "softmax_cross_entropy")
     loss = -float(np.sum(y * (shifted - np.log(sum_exp)))) / n
     return loss, grad - y / n
 

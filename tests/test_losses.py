@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mlp_utils import losses
+from mlp_utils import gradcheck, losses
 from mlp_utils.activations import sigmoid, softmax
 from mlp_utils.gradcheck import numerical_gradient, relative_error
 
@@ -127,3 +127,21 @@ def test_softmax_cross_entropy_rejects_non_finite_logits(bad):
 def test_softmax_cross_entropy_needs_one_label_per_row():
     with pytest.raises(ValueError, match="3 rows of logits but 2 labels"):
         losses.softmax_cross_entropy(np.zeros((3, 4)), np.array([0, 1]))
+
+
+def test_softmax_cross_entropy_gradient_is_exact_for_probability_targets():
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(4, 3))
+    targets = rng.dirichlet(np.ones(3), size=4)  # soft targets, e.g. label smoothing
+    error = gradcheck.gradcheck_function(lambda v: losses.softmax_cross_entropy(v, targets)[0],
+                                         lambda v: losses.softmax_cross_entropy(v, targets)[1], z)
+    assert error < 1e-7, error
+
+
+@pytest.mark.parametrize("targets, message", [
+    (np.array([[0.5, 0.5, 0.5], [0.0, 1.0, 0.0]]), r"row sums in 1\.\.1\.5"),  # (p - Y)/n would be wrong
+    (np.array([[2.0, -1.0, 0.0], [0.0, 1.0, 0.0]]), r"values in \[-1, 2\]"),
+])
+def test_softmax_cross_entropy_needs_probability_rows(targets, message):
+    with pytest.raises(ValueError, match=message):
+        losses.softmax_cross_entropy(np.zeros((2, 3)), targets)
