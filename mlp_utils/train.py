@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -43,6 +45,16 @@ def _diverged(epoch: int, optimizer: SGD) -> FloatingPointError:
         f"({optimizer.lr}) is probably too large, or the inputs are not scaled")
 
 
+def _without_checks(loss: LossFn) -> LossFn:
+    """``loss`` with its input checks switched off if it takes ``check`` (every loss in
+    ``mlp_utils.losses`` does); any other loss function is returned as it is."""
+    try:
+        takes_check = "check" in inspect.signature(loss).parameters
+    except (TypeError, ValueError):  # a callable without a signature
+        return loss
+    return functools.partial(loss, check=False) if takes_check else loss
+
+
 def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimizer: SGD,
         epochs: int, batch_size: int | None = None, rng: np.random.Generator | None = None,
         metric: MetricFn | None = None, metric_name: str | None = None,
@@ -54,6 +66,8 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
     batch_size: ``None`` = full batch (one update per epoch), 1 = per-sample SGD, k = mini-batches.
     rng: shuffles the samples every epoch; required when batch_size < n_samples.
     callback(epoch, model, history): called after every epoch; return True to stop early.
+    The loss checks all targets once, before the first update (``ValueError`` if it rejects
+    them); each mini-batch then calls it with ``check=False`` when it takes that argument.
     Raises ``FloatingPointError`` (and prints no overflow warning) as soon as training diverges.
     """
     X = as_float_array(X, "X", ndim=2)
@@ -69,6 +83,12 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
 
+    # The loss checks every target once, here, so a bad label stops fit before the first update;
+    # the mini-batches below are slices of the same arrays and skip those checks.
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss(model._forward(X, train=False), y_arr)
+    batch_loss_fn = _without_checks(loss)
+
     history = History(metric_name=metric_name or getattr(metric, "__name__", "metric"))
     for epoch in range(epochs):
         if batch < n_samples:
@@ -83,7 +103,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, *, loss: LossFn, optimize
                 X_batch, y_batch = X_epoch[start:start + batch], y_epoch[start:start + batch]
                 output = model._forward(X_batch, train=True)  # X was checked once above
                 try:
-                    batch_loss, grad_output = loss(output, y_batch)
+                    batch_loss, grad_output = batch_loss_fn(output, y_batch)
                 except ValueError as error:
                     if np.isfinite(output).all():
                         raise

@@ -157,3 +157,32 @@ def test_sgd_without_momentum_updates_every_parameter():
     SGD(0.1).step(model)
     for key, value in model.get_params().items():
         np.testing.assert_allclose(value, before[key] - 0.1)
+
+
+def test_fit_rejects_bad_targets_before_the_first_update():
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    labels = np.arange(40) % 3
+    labels[-1] = 3  # in the last mini-batch of the first epoch
+    model = MLP([4, 5, 3], activation="relu", rng=np.random.default_rng(1))
+    before = model.get_params()
+    with pytest.raises(ValueError, match=r"softmax_cross_entropy: labels must lie in 0\.\.2, got values in 0\.\.3"):
+        fit(model, X, labels, loss=losses.softmax_cross_entropy, optimizer=SGD(0.1), epochs=1, batch_size=8,
+            rng=np.random.default_rng(2))
+    for key, value in model.get_params().items():
+        np.testing.assert_array_equal(value, before[key])
+
+
+def test_skipping_the_per_batch_checks_changes_no_number():
+    # fit calls mlp_utils losses with check=False after checking all targets once; a wrapper
+    # without a check argument is called as it is, checking every batch. Both must train alike.
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    labels = np.arange(50) % 3
+    runs = []
+    for loss in (losses.softmax_cross_entropy, lambda z, y: losses.softmax_cross_entropy(z, y)):
+        model = MLP([4, 6, 3], activation="tanh", rng=np.random.default_rng(1))
+        history = fit(model, X, labels, loss=loss, optimizer=SGD(0.2, momentum=0.5), epochs=5, batch_size=7,
+                      rng=np.random.default_rng(2))
+        runs.append((history.loss, model.get_params()))
+    assert runs[0][0] == runs[1][0]
+    for key in runs[0][1]:
+        np.testing.assert_array_equal(runs[0][1][key], runs[1][1][key])
