@@ -96,10 +96,9 @@ def _check_probability_rows(y_true: Array, loss: str) -> None:
 
 
 def _check_labels(labels: np.ndarray, n_classes: int, loss: str) -> None:
-    if labels.dtype.kind not in "iu":  # signed or unsigned integers
+    if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"{loss}: 1-D targets must be integer class labels, got dtype {labels.dtype}")
-    # One pass checks both ends: read as unsigned integers, negative labels become huge.
-    if labels.size and labels.astype(np.uint64).max() >= n_classes:
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(f"{loss}: labels must lie in 0..{n_classes - 1}, "
                          f"got values in {labels.min()}..{labels.max()}")
 
