@@ -155,6 +155,7 @@ def run_torch(X, labels, params, batch_size, epochs, clock):
 
 
 def run_sklearn(X, labels, params, batch_size, epochs, clock):
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
     classifier = MLPClassifier(hidden_layer_sizes=(32,), activation="relu", solver="sgd", learning_rate_init=LR,
@@ -164,7 +165,7 @@ def run_sklearn(X, labels, params, batch_size, epochs, clock):
     classifier.coefs_ = [params["0.W"].copy(), params["2.W"].copy()]
     classifier.intercepts_ = [params["0.b"].copy(), params["2.b"].copy()]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # max_iter=1 per call raises a ConvergenceWarning by design
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=1 per call: by design
         for _ in range(epochs):
             clock.start()
             classifier.fit(X, labels)
