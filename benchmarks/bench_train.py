@@ -76,7 +76,8 @@ def run_mlp_utils(X, labels, params, batch_size, epochs, clock):
 
 
 def shuffled(X, Y, batch_size, rng):
-    """The epoch's data in fit()'s order: a fresh rng.permutation per epoch, none for full batch."""
+    """The epoch's data (NumPy arrays or torch tensors) in fit()'s order: a fresh rng.permutation
+    per epoch, none for full batch."""
     if batch_size >= X.shape[0]:
         return X, Y
     order = rng.permutation(X.shape[0])
@@ -139,11 +140,7 @@ def run_torch(X, labels, params, batch_size, epochs, clock):
     rng = np.random.default_rng(SEED + 1)  # the same shuffles as fit()
     for _ in range(epochs):
         clock.start()
-        if batch_size < X.shape[0]:
-            order_t = torch.from_numpy(rng.permutation(X.shape[0]))
-            Xs, ys = X_t[order_t], y_t[order_t]
-        else:
-            Xs, ys = X_t, y_t
+        Xs, ys = shuffled(X_t, y_t, batch_size, rng)
         for start in range(0, X.shape[0], batch_size):
             optimizer.zero_grad()
             loss = torch.nn.functional.cross_entropy(model(Xs[start:start + batch_size]), ys[start:start + batch_size])
