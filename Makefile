@@ -17,8 +17,8 @@ SHELL  := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 NOTEBOOKS = $(sort $(wildcard chapters/*.ipynb))
-# Chapter 8 needs the optional PyTorch extra (pip install -r requirements-torch.txt).
-TORCH_NOTEBOOKS = chapters/08_pytorch.ipynb
+# Chapter 11 needs the optional PyTorch extra (pip install -r requirements-torch.txt).
+TORCH_NOTEBOOKS = chapters/11_pytorch.ipynb
 HAVE_TORCH = $(BIN)/python -c "import torch" 2>/dev/null
 NBVAL     = -p no:cacheprovider --nbval --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout=300
 

@@ -1,9 +1,9 @@
-"""Hidden checks for chapters/08_pytorch.ipynb (run by coursework.grade in the student's kernel; needs torch)."""
+"""Hidden checks for chapters/11_pytorch.ipynb (run by coursework.grade in the student's kernel; needs torch)."""
 
 import numpy as np
 
 
-def check_ex_08_copy_linear(ns):
+def check_ex_11_copy_linear(ns):
     """Other shapes, float64 parameters that still train, and the exact map X W + b."""
     import torch
 
@@ -20,7 +20,7 @@ def check_ex_08_copy_linear(ns):
         assert np.abs(Z - (X @ W + b)).max() < 1e-12, f"wrong map for a {n_in} -> {n_out} layer"
 
 
-def check_ex_08_float32(ns):
+def check_ex_11_float32(ns):
     """float32_gap is one finite number of float32 size."""
     gap = ns["float32_gap"]
     assert np.ndim(gap) == 0 and np.isfinite(float(gap)), "float32_gap must be one finite number"

@@ -1,9 +1,9 @@
-"""Hidden checks for chapters/07_dropout.ipynb (run by coursework.grade in the student's kernel)."""
+"""Hidden checks for chapters/09_dropout.ipynb (run by coursework.grade in the student's kernel)."""
 
 import numpy as np
 
 
-def check_ex_07_by_hand(ns):
+def check_ex_09_by_hand(ns):
     """Any shape, other drop probabilities, exactly one rng.random(x.shape) call, and the backward."""
     dropout_forward, dropout_backward = ns["dropout_forward"], ns["dropout_backward"]
     x = np.random.default_rng(7070).normal(size=(30, 20, 10))
@@ -41,7 +41,7 @@ class _ScriptedModel:
         return self.forward(X, train=False)
 
 
-def check_ex_07_mc_dropout(ns):
+def check_ex_09_mc_dropout(ns):
     """The mean of exactly n_passes softmaxes of forward(X, train=True), on a scripted model."""
     mc_dropout_probs = ns["mc_dropout_probs"]
     for n_passes in (1, 3, 7):
