@@ -20,13 +20,25 @@ NOTEBOOKS = $(sort $(wildcard chapters/*.ipynb))
 # Chapter 11 needs the optional PyTorch extra (pip install -r requirements-torch.txt).
 TORCH_NOTEBOOKS = chapters/11_pytorch.ipynb
 HAVE_TORCH = $(BIN)/python -c "import torch" 2>/dev/null
+# nbval compares numbers to their printed precision plus 0.1 % (chapters/conftest.py explains why).
 NBVAL     = -p no:cacheprovider --nbval --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout=300
+# `make nbval NB=chapters/05_regression.ipynb` checks one notebook; default: every chapter.
+NB ?= chapters
+# Other arithmetic for `make nbval-variants` (x86-64 names): NumPy's SIMD dispatch lowered to
+# AVX2 (X86_V3, the most common laptop CPU today) and then to the x86-64-v2 baseline (SSE4.2),
+# each with other OpenBLAS kernels (AVX-512 where the CPU has it, else Haswell; then the SSE-only
+# Nehalem kernels) and PyTorch's matching kernels. On CI's AVX-512 machine, where OpenBLAS picks
+# its Haswell kernels, `make nbval` plus this cover three NumPy code paths and three BLAS kernels.
+OPENBLAS_KERNEL_1 = $(if $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo yes),SkylakeX,Haswell)
+NBVAL_VARIANT_1 = NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=$(OPENBLAS_KERNEL_1) ATEN_CPU_CAPABILITY=avx2
+NBVAL_VARIANT_2 = NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Nehalem ATEN_CPU_CAPABILITY=default
 
-.PHONY: help install book book-strict test unit nbval browser lab notebooks bench student grade clean
+.PHONY: help install book book-strict test unit nbval nbval-variants browser lab notebooks bench student grade clean
 
 help:
 	@echo "make book       build the website into _build/html (sets up .venv first)"
 	@echo "make test       unit tests + nbval on every notebook + strict book build + browser test"
+	@echo "make nbval-variants  nbval again under other arithmetic (lowered NumPy SIMD, another OpenBLAS kernel)"
 	@echo "make browser    strict build, then every page checked in headless Chromium (screenshots in test-artifacts/)"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make notebooks  re-execute every chapter in a fresh kernel and store the outputs"
@@ -58,7 +70,16 @@ nbval: $(STAMP)
 	if $(HAVE_TORCH); then skip=""; else \
 	  echo "PyTorch not installed: skipping $(TORCH_NOTEBOOKS) (pip install -r requirements-torch.txt)"; \
 	  skip="$(addprefix --ignore=,$(TORCH_NOTEBOOKS))"; fi; \
-	$(BIN)/python -m pytest $(NBVAL) $$skip chapters
+	$(BIN)/python -m pytest $(NBVAL) $$skip $(NB)
+
+# The same stored outputs must pass under other arithmetic (CI runs this after make test).
+nbval-variants: $(STAMP)
+	@echo 'nbval under $(NBVAL_VARIANT_1)'
+	$(NBVAL_VARIANT_1) $(BIN)/python -c "import numpy; numpy.show_runtime()" 2>/dev/null | grep -A2 "'found'" || true
+	$(NBVAL_VARIANT_1) $(MAKE) --no-print-directory nbval NB="$(NB)"
+	@echo 'nbval under $(NBVAL_VARIANT_2)'
+	$(NBVAL_VARIANT_2) $(BIN)/python -c "import numpy; numpy.show_runtime()" 2>/dev/null | grep -A2 "'found'" || true
+	$(NBVAL_VARIANT_2) $(MAKE) --no-print-directory nbval NB="$(NB)"
 
 # The browser test needs Chromium and Playwright: Playwright is installed only where a Chromium
 # exists (or under CI=true, where a missing browser fails the test instead of skipping it).
@@ -69,9 +90,15 @@ browser: book-strict
 
 test: unit nbval book-strict browser
 
+# JupyterLab refuses to start as root (containers, dev-containers, cloud VMs) unless told; with no
+# screen (no DISPLAY on Linux) it cannot open a browser, so it only prints the URL to open.
+# LAB_ARGS adds options, e.g. make lab LAB_ARGS="--port=8890".
+LAB_ROOT    = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+LAB_BROWSER = $(if $(and $(filter Linux,$(shell uname -s 2>/dev/null)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,none)),--no-browser)
 lab: $(STAMP)
 	$(BIN)/python -m pip show jupyterlab >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet jupyterlab==4.6.6
-	$(BIN)/jupyter lab chapters
+	$(if $(LAB_BROWSER),@echo "No screen here: open the URL printed below (http://127.0.0.1:...) in a browser.")
+	exec $(BIN)/jupyter lab $(LAB_ROOT) $(LAB_BROWSER) $(LAB_ARGS) chapters
 
 notebooks: $(STAMP)
 	for nb in $(NOTEBOOKS); do \
