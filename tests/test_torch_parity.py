@@ -10,7 +10,8 @@ from mlp_utils import MLP, activations, losses
 from mlp_utils.layers import Activation, Dense, Dropout, Softmax
 
 torch = pytest.importorskip("torch", reason="PyTorch is optional: pip install -r requirements-torch.txt")
-torch.set_default_dtype(torch.float64)
+# Every tensor is made float64 explicitly (t() below); no global default dtype, which would leak
+# into every test that runs after this module in the same process.
 F = torch.nn.functional
 
 TOL = 1e-12
