@@ -3,6 +3,12 @@
 Every function takes the pre-activation ``z`` (any shape, float64) and returns an array of
 the same shape. ``*_derivative(z)`` is dσ/dz evaluated at ``z``, in the course notation
 ``f'(z)``. ``softmax`` works row-wise on ``z`` of shape ``(n_samples, n_classes)``.
+
+Non-finite input: the element-wise functions check nothing (they run on every mini-batch) and
+never warn; they follow IEEE arithmetic: NaN gives NaN, ±inf gives the limit (sigmoid(inf) = 1,
+relu(-inf) = 0). ``softmax`` and ``log_softmax`` reject with a ``ValueError`` any row whose
+maximum is NaN or +inf, or that is all -inf: those rows have no defined softmax (NumPy would
+warn and return NaN). A -inf entry in an otherwise finite row is fine: its probability is 0.
 """
 
 from __future__ import annotations
@@ -61,25 +67,36 @@ def relu_derivative(z: Array) -> Array:
     return (np.asarray(z) > 0).astype(np.float64)
 
 
-def softmax(z: Array) -> Array:
+def _shifted_logits(z: Array, name: str, check: bool) -> Array:
+    """z - (row maximum) for logits z of shape (n_samples, n_classes): shape always checked,
+    and with ``check`` also that every row maximum is finite (else the shift makes NaNs)."""
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 2 or z.shape[1] == 0:
+        raise ValueError(f"{name} expects logits z of shape (n_samples, n_classes) with n_classes >= 1, "
+                         f"got an array of shape {z.shape}")
+    row_max = z.max(axis=1, keepdims=True)  # NaN if the row holds a NaN, inf if it holds +inf
+    if check:
+        bad_rows = np.flatnonzero(~np.isfinite(row_max[:, 0]))
+        if bad_rows.size:
+            raise ValueError(f"{name}: every row of z needs a finite maximum (no NaN, no +inf, not all "
+                             f"-inf); {bad_rows.size} of {z.shape[0]} rows do not, the first is row {bad_rows[0]}")
+    return z - row_max
+
+
+def softmax(z: Array, *, check: bool = True) -> Array:
     """Row-wise softmax of logits ``z`` of shape (n_samples, n_classes); rows sum to 1.
 
     The row maximum is subtracted first, so no ``exp`` overflows (softmax is shift-invariant).
+    check=False skips the finiteness check (the ``Softmax`` layer does: ``fit`` detects a
+    diverging run itself); the shape is always checked.
     """
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2:
-        raise ValueError(f"softmax expects logits of shape (n_samples, n_classes), got {z.shape}")
-    shifted = z - z.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
+    e = np.exp(_shifted_logits(z, "softmax", check))
     return e / e.sum(axis=1, keepdims=True)
 
 
 def log_softmax(z: Array) -> Array:
     """Row-wise log(softmax(z)) computed as z - max - log Σ exp(z - max): never log(0)."""
-    z = np.asarray(z, dtype=np.float64)
-    if z.ndim != 2:
-        raise ValueError(f"log_softmax expects logits of shape (n_samples, n_classes), got {z.shape}")
-    shifted = z - z.max(axis=1, keepdims=True)
+    shifted = _shifted_logits(z, "log_softmax", check=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 

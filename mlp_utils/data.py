@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import Array, as_float_array
+from ._validation import Array, as_float_array, check_int, check_number, check_rng
 
 _GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 _GATE_OUTPUTS = {
@@ -32,7 +32,7 @@ def logic_gate(name: str) -> tuple[Array, Array]:
 
     name: ``"AND"``, ``"OR"``, ``"NAND"``, ``"NOR"`` or ``"XOR"`` (case-insensitive).
     """
-    key = name.upper()
+    key = name.upper() if isinstance(name, str) else None
     if key not in _GATE_OUTPUTS:
         raise ValueError(f"unknown gate {name!r}; choose one of {sorted(_GATE_OUTPUTS)}")
     return _GATE_INPUTS.copy(), np.array(_GATE_OUTPUTS[key], dtype=np.float64).reshape(4, 1)
@@ -49,9 +49,15 @@ def first_input_task() -> tuple[Array, Array]:
 
 def sine(n_samples: int, *, rng: np.random.Generator, low: float = -5.0, high: float = 5.0,
          noise: float = 0.0) -> tuple[Array, Array]:
-    """Samples of y = sin(x) + noise with x ~ U[low, high]: X (n_samples, 1), y (n_samples, 1)."""
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+    """Samples of y = sin(x) + noise with x ~ U[low, high]: X (n_samples, 1), y (n_samples, 1).
+
+    n_samples: an integer >= 1; low < high finite; noise: the standard deviation, finite, >= 0.
+    """
+    check_int(n_samples, "sine: n_samples", minimum=1)
+    check_rng(rng, "sine: rng")
+    if not check_number(high, "sine: high") > check_number(low, "sine: low"):
+        raise ValueError(f"sine: high must be greater than low, got low={low}, high={high}")
+    check_number(noise, "sine: noise", low=0.0)
     x = rng.uniform(low, high, size=(n_samples, 1))
     return x, np.sin(x) + noise * rng.normal(size=x.shape)
 
@@ -78,10 +84,14 @@ def corrupt(images: ArrayLike, n_flips: int, *, rng: np.random.Generator) -> Arr
     """Copies of binary images with ``n_flips`` distinct pixels flipped (0 <-> 1) in each.
 
     images: (n_images, n_pixels) in {0, 1} -> (n_images, n_pixels). The input is not modified.
+    n_flips: an integer in 0..n_pixels.
     """
-    X = as_float_array(images, "images", ndim=2)
-    if not 0 <= n_flips <= X.shape[1]:
-        raise ValueError(f"n_flips must be between 0 and {X.shape[1]}, got {n_flips}")
+    X = as_float_array(images, "corrupt: images", ndim=2)
+    if np.any((X != 0) & (X != 1)):
+        raise ValueError(f"corrupt: images must hold only 0 and 1 (binary pixels), "
+                         f"got values in [{X.min():g}, {X.max():g}]")
+    check_int(n_flips, "corrupt: n_flips", minimum=0, maximum=X.shape[1])
+    check_rng(rng, "corrupt: rng")
     corrupted = X.copy()
     for row in corrupted:
         pixels = rng.choice(X.shape[1], size=n_flips, replace=False)
@@ -91,6 +101,7 @@ def corrupt(images: ArrayLike, n_flips: int, *, rng: np.random.Generator) -> Arr
 
 def one_hot(labels: ArrayLike, n_classes: int) -> Array:
     """Integer labels (n_samples,) in 0..n_classes-1 -> one-hot float64 (n_samples, n_classes)."""
+    n_classes = check_int(n_classes, "one_hot: n_classes", minimum=1)
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be a 1-D integer array, got shape {labels.shape}, dtype {labels.dtype}")
@@ -103,13 +114,17 @@ def one_hot(labels: ArrayLike, n_classes: int) -> Array:
 
 def train_test_split(X: ArrayLike, y: ArrayLike, *, test_fraction: float,
                      rng: np.random.Generator) -> tuple[Array, Array, np.ndarray, np.ndarray]:
-    """Shuffle and split: returns X_train, X_test, y_train, y_test (first axes split alike)."""
-    X = as_float_array(X, "X", ndim=2)
+    """Shuffle and split: returns X_train, X_test, y_train, y_test (first axes split alike).
+
+    X: (n_samples, n_features); y: first axis n_samples; test_fraction in (0, 1), leaving at
+    least one sample on each side; rng: a ``numpy.random.Generator``.
+    """
+    X = as_float_array(X, "X", ndim=2, non_empty=True)
     y = np.asarray(y)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    if y.ndim == 0 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0] if y.ndim else 'a scalar'}")
+    test_fraction = check_number(test_fraction, "test_fraction", 0.0, 1.0, low_open=True, high_open=True)
+    check_rng(rng)
     n_test = int(round(test_fraction * X.shape[0]))
     if not 0 < n_test < X.shape[0]:
         raise ValueError(f"test_fraction={test_fraction} leaves an empty split of {X.shape[0]} samples")
@@ -130,7 +145,7 @@ class Standardizer:
     std_: Array | None = None
 
     def fit(self, X: ArrayLike) -> "Standardizer":
-        X = as_float_array(X, "X", ndim=2)
+        X = as_float_array(X, "X", ndim=2, non_empty=True)
         std = X.std(axis=0)
         if np.any(std == 0):
             raise ValueError(f"cannot standardise constant column(s) {np.flatnonzero(std == 0).tolist()}")
@@ -161,6 +176,13 @@ class Standardizer:
 
 #: The repository's data/ folder (mlp_utils is installed in editable mode from the repository).
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def _data_dir(data_dir: Path | str | None) -> Path:
+    """The folder to read from: ``data_dir`` (a path or a string) or the repository's ``data/``."""
+    if data_dir is not None and not isinstance(data_dir, (str, Path)):
+        raise TypeError(f"data_dir must be a path (pathlib.Path or str) or None, got {type(data_dir).__name__}")
+    return DATA_DIR if data_dir is None else Path(data_dir)
 
 
 def _require_file(path: Path) -> None:
@@ -210,13 +232,13 @@ class HeightWeight:
     sex: np.ndarray
 
 
-def load_height_weight(data_dir: Path | None = None) -> HeightWeight:
+def load_height_weight(data_dir: Path | str | None = None) -> HeightWeight:
     """The !Kung San census data of Nancy Howell (544 people aged 0-88, children included).
 
     Returns weight (kg) and height (cm) as (544, 1) arrays, plus age and sex. Source and licence:
     data/README.md.
     """
-    path = (data_dir or DATA_DIR) / "height_weight.csv"
+    path = _data_dir(data_dir) / "height_weight.csv"
     columns = _read_csv(path, ["weight_kg", "height_cm", "age_years", "sex"])
     return HeightWeight(weight_kg=_floats(columns["weight_kg"], path, "weight_kg"),
                         height_cm=_floats(columns["height_cm"], path, "height_cm"),
@@ -224,24 +246,24 @@ def load_height_weight(data_dir: Path | None = None) -> HeightWeight:
                         sex=np.array(columns["sex"]))
 
 
-def load_davis(data_dir: Path | None = None) -> HeightWeight:
+def load_davis(data_dir: Path | str | None = None) -> HeightWeight:
     """Measured weight (kg) and height (cm) of 200 exercising adults (Davis 1990), as (200, 1) arrays.
 
     Record 12 (index 11) is a known data-entry error: weight and height swapped (166 kg, 57 cm).
     Ages are not recorded: age_years is -1 (unknown) for everyone.
     """
-    path = (data_dir or DATA_DIR) / "davis.csv"
+    path = _data_dir(data_dir) / "davis.csv"
     columns = _read_csv(path, ["sex", "weight_kg", "height_cm"])
     weight = _floats(columns["weight_kg"], path, "weight_kg")
     return HeightWeight(weight_kg=weight, height_cm=_floats(columns["height_cm"], path, "height_cm"),
                         age_years=np.full(weight.shape[0], -1.0), sex=np.array(columns["sex"]))
 
 
-def load_digits(data_dir: Path | None = None) -> tuple[Array, np.ndarray]:
+def load_digits(data_dir: Path | str | None = None) -> tuple[Array, np.ndarray]:
     """The UCI optical handwritten digits: X (1797, 64) float64 pixel values 0..16
     (8x8 images, row-major) and labels (1797,) int64 in 0..9.
     """
-    path = (data_dir or DATA_DIR) / "digits.csv.gz"
+    path = _data_dir(data_dir) / "digits.csv.gz"
     _require_file(path)
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         rows = [line.split(",") for line in handle.read().splitlines() if line.strip()]

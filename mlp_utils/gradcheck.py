@@ -6,12 +6,13 @@ In float64 with eps = 1e-6 a correct gradient gives about 1e-8 or less; a bug ty
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import Array, as_float_array
+from ._validation import Array, as_float_array, check_callable, check_number, check_rng
 from .layers import Layer
 from .network import Sequential
 
@@ -21,26 +22,43 @@ LossFn = Callable[[Array, Array], tuple[float, Array]]
 def numerical_gradient(f: Callable[[Array], float], x: ArrayLike, eps: float = 1e-6) -> Array:
     """Central-difference gradient of a scalar function: (f(x + eps e_i) - f(x - eps e_i)) / 2eps.
 
-    x: any shape; returns an array of the same shape. ``x`` itself is not modified.
+    x: any shape, finite; returns an array of the same shape. ``x`` itself is not modified.
+    f must return a finite scalar at every probe point; eps must be a finite number > 0.
     """
-    x = np.array(x, dtype=np.float64, copy=True)
+    check_callable(f, "numerical_gradient: f")
+    eps = check_number(eps, "numerical_gradient: eps", low=0.0, low_open=True)
+    x = np.array(as_float_array(x, "numerical_gradient: x"), copy=True)
     grad = np.zeros_like(x)
     flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
     for i in range(flat_x.size):
         original = flat_x[i]
         flat_x[i] = original + eps
-        f_plus = f(x)
+        f_plus = _probed(f(x), i, x.shape, "+")
         flat_x[i] = original - eps
-        f_minus = f(x)
+        f_minus = _probed(f(x), i, x.shape, "-")
         flat_x[i] = original
         flat_grad[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
 
 
+def _probed(value: float, flat_index: int, shape: tuple[int, ...], sign: str) -> float:
+    """``value`` = f(x ± eps e_i), checked: a finite scalar (else there is no gradient to estimate)."""
+    where = f"x[{', '.join(str(int(i)) for i in np.unravel_index(flat_index, shape))}] {sign} eps"
+    if isinstance(value, (tuple, list)):  # e.g. a loss's (value, gradient): pass lambda p: loss(p, y)[0]
+        raise ValueError(f"numerical_gradient: f must return a scalar, got a {type(value).__name__} of "
+                         f"length {len(value)} at {where}")
+    if np.ndim(value) != 0:
+        raise ValueError(f"numerical_gradient: f must return a scalar, got an array of shape "
+                         f"{np.shape(value)} at {where}")
+    if not math.isfinite(value):
+        raise ValueError(f"numerical_gradient: f must return a finite number, got {value} at {where}")
+    return value
+
+
 def relative_error(analytic: ArrayLike, numeric: ArrayLike) -> float:
     """||a - n|| / (||a|| + ||n||), or 0.0 when both are exactly zero."""
-    a = np.asarray(analytic, dtype=np.float64)
-    n = np.asarray(numeric, dtype=np.float64)
+    a = as_float_array(analytic, "relative_error: analytic gradient")
+    n = as_float_array(numeric, "relative_error: numeric gradient")
     if a.shape != n.shape:
         raise ValueError(f"analytic gradient has shape {a.shape}, numeric has shape {n.shape}")
     denominator = np.linalg.norm(a) + np.linalg.norm(n)
@@ -66,7 +84,11 @@ def layer_gradient_errors(layer: Layer, x: ArrayLike, *, rng: np.random.Generato
     Uses the scalar L = Σ out * g with a fixed random upstream gradient g, so dL/dout = g.
     x: (n_samples, n_in). Layers are run with train=False (no dropout randomness).
     """
-    x = as_float_array(x, "x", ndim=2)
+    if not isinstance(layer, Layer):
+        raise TypeError(f"layer must be a Layer (mlp_utils.layers.Layer or a subclass), got {type(layer).__name__}")
+    check_rng(rng)
+    check_number(eps, "eps", low=0.0, low_open=True)
+    x = as_float_array(x, "x", ndim=2, non_empty=True)
     out = layer.forward(x)
     upstream = rng.normal(size=out.shape)
 
@@ -75,6 +97,10 @@ def layer_gradient_errors(layer: Layer, x: ArrayLike, *, rng: np.random.Generato
 
     layer.forward(x)
     grad_x = layer.backward(upstream)
+    if getattr(grad_x, "shape", None) != x.shape:
+        raise ValueError(f"{type(layer).__name__}.backward must return dL/dx of the input's shape {x.shape}, "
+                         f"got {type(grad_x).__name__} of shape {getattr(grad_x, 'shape', None)}")
+    Sequential([layer]).check_grads()  # one gradient per parameter, of its shape
     analytic = {"x": grad_x, **{name: grad.copy() for name, grad in layer.grads.items()}}
     errors = {"x": relative_error(analytic["x"], numerical_gradient(scalar_loss_of_input, x, eps))}
     for name, param in layer.params.items():
@@ -95,7 +121,11 @@ def model_gradient_errors(model: Sequential, loss: LossFn, X: ArrayLike, y: Arra
     X: (n_samples, n_features). Runs in evaluation mode (train=False). Keys as in
     ``model.parameters()``, e.g. ``{"0.W": 3e-10, "0.b": 2e-11, ...}``.
     """
-    X = as_float_array(X, "X", ndim=2)
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a Sequential (e.g. an MLP), got {type(model).__name__}")
+    check_callable(loss, "loss")
+    check_number(eps, "eps", low=0.0, low_open=True)
+    X = as_float_array(X, "X", ndim=2, non_empty=True)
     y = np.asarray(y)
     _, grad_output = loss(model.forward(X), y)
     model.backward(grad_output)
@@ -120,7 +150,8 @@ def gradcheck_function(f: Callable[[Array], float], grad_f: Callable[[Array], Ar
     """Relative error between ``grad_f(x)`` and the numerical gradient of the scalar ``f`` at x.
 
     For an element-wise activation g with derivative g', use f = lambda z: np.sum(g(z)),
-    grad_f = g'.
+    grad_f = g'. x: any shape, finite; grad_f(x) must have x's shape.
     """
-    x = np.asarray(x, dtype=np.float64)
+    check_callable(grad_f, "gradcheck_function: grad_f")
+    x = as_float_array(x, "gradcheck_function: x")
     return relative_error(grad_f(x), numerical_gradient(f, x, eps))

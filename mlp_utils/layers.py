@@ -8,6 +8,10 @@ Every layer has
 * ``params`` / ``grads``: dicts of arrays with matching keys, so one optimiser updates any model.
 
 Layers never modify the arrays passed to them. ``backward`` overwrites ``grads`` (no accumulation).
+Constructors check their arguments; ``forward`` and ``backward`` run on every mini-batch and check
+only shapes (``Sequential.forward`` checks the input's values once, ``fit`` detects divergence).
+A subclass calls ``super().__init__()`` and fills ``params`` in its constructor (``Sequential``
+checks both) and one ``grads`` entry per parameter, of the parameter's shape, in ``backward``.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import Array, as_float_array
+from ._validation import Array, as_float_array, check_choice, check_int, check_number, check_rng
 from .activations import ACTIVATIONS, softmax
 
 INIT_SCHEMES = ("xavier", "he", "uniform")
+_BEFORE_FORWARD = object()  # Dropout's mask until its first forward (None means: no mask, eval mode)
 
 
 class Layer:
@@ -29,15 +34,21 @@ class Layer:
         self.grads: dict[str, Array] = {}
 
     def forward(self, x: Array, train: bool = False) -> Array:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define forward(x, train=False) -> out")
 
     def backward(self, grad_out: Array) -> Array:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define backward(grad_out) -> grad_in")
 
     def _require_cache(self, cached: Array | None) -> Array:
         if cached is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return cached
+
+    def _check_grad_out(self, grad_out: Array, shape: tuple[int, ...]) -> None:
+        """dL/d(out) must have the shape of the last output: an element-wise product must not broadcast."""
+        if grad_out.shape != shape:
+            raise ValueError(f"{type(self).__name__}.backward expects a gradient of the output's shape {shape}, "
+                             f"got {grad_out.shape}")
 
 
 class Dense(Layer):
@@ -53,19 +64,17 @@ class Dense(Layer):
     def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator,
                  init: str = "xavier", scale: float = 1.0) -> None:
         super().__init__()
-        if n_in < 1 or n_out < 1:
-            raise ValueError(f"Dense needs n_in >= 1 and n_out >= 1, got ({n_in}, {n_out})")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+        n_in, n_out = check_int(n_in, "Dense: n_in", minimum=1), check_int(n_out, "Dense: n_out", minimum=1)
+        check_rng(rng, "Dense: rng")
+        check_choice(init, "Dense: init", INIT_SCHEMES)
+        scale = check_number(scale, "Dense: scale", low=0.0, low_open=True)
         if init == "xavier":
             limit = np.sqrt(6.0 / (n_in + n_out))
             W = rng.uniform(-limit, limit, size=(n_in, n_out))
         elif init == "he":
             W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
-        elif init == "uniform":
+        else:  # "uniform"
             W = rng.uniform(-scale, scale, size=(n_in, n_out))
-        else:
-            raise ValueError(f"init must be one of {INIT_SCHEMES}, got {init!r}")
         self.params = {"W": W, "b": np.zeros(n_out)}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros(n_out)}
         self._x: Array | None = None
@@ -73,7 +82,7 @@ class Dense(Layer):
     @classmethod
     def from_weights(cls, W: ArrayLike, b: ArrayLike) -> "Dense":
         """A Dense layer with the given weights (copied): W (n_in, n_out), b (n_out,)."""
-        W = as_float_array(W, "W", ndim=2)
+        W = as_float_array(W, "W", ndim=2, non_empty=True)
         b = as_float_array(b, "b", ndim=1)
         if b.shape[0] != W.shape[1]:
             raise ValueError(f"b must have shape ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
@@ -127,7 +136,7 @@ class Activation(Layer):
 
     def __init__(self, name: str) -> None:
         super().__init__()
-        if name not in ACTIVATIONS:
+        if not isinstance(name, str) or name not in ACTIVATIONS:
             raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
         self.name = name
         self._f, self._f_prime = ACTIVATIONS[name]
@@ -138,7 +147,9 @@ class Activation(Layer):
         return self._f(self._z)
 
     def backward(self, grad_out: Array) -> Array:
-        return grad_out * self._f_prime(self._require_cache(self._z))
+        z = self._require_cache(self._z)
+        self._check_grad_out(grad_out, z.shape)
+        return grad_out * self._f_prime(z)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
@@ -156,11 +167,12 @@ class Softmax(Layer):
         self._p: Array | None = None
 
     def forward(self, x: Array, train: bool = False) -> Array:
-        self._p = softmax(x)
+        self._p = softmax(x, check=False)  # finiteness is fit's concern: it reports divergence
         return self._p
 
     def backward(self, grad_out: Array) -> Array:
         p = self._require_cache(self._p)
+        self._check_grad_out(grad_out, p.shape)
         return p * (grad_out - np.sum(grad_out * p, axis=1, keepdims=True))
 
     def __repr__(self) -> str:
@@ -177,13 +189,12 @@ class Dropout(Layer):
 
     def __init__(self, p: float, *, rng: np.random.Generator) -> None:
         super().__init__()
+        p = check_number(p, "dropout probability p")
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability p must satisfy 0 <= p < 1, got {p}")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
         self.p = p
-        self.rng = rng
-        self._mask: Array | None = None
+        self.rng = check_rng(rng, "Dropout: rng")
+        self._mask: Array | None | object = _BEFORE_FORWARD
 
     def forward(self, x: Array, train: bool = False) -> Array:
         x = np.asarray(x, dtype=np.float64)
@@ -194,7 +205,13 @@ class Dropout(Layer):
         return x * self._mask
 
     def backward(self, grad_out: Array) -> Array:
-        return grad_out if self._mask is None else grad_out * self._mask
+        mask = self._mask
+        if mask is None:  # the last forward ran in evaluation mode (or p = 0): the identity
+            return grad_out
+        if mask is _BEFORE_FORWARD:
+            raise RuntimeError("Dropout.backward called before forward")
+        self._check_grad_out(grad_out, mask.shape)
+        return grad_out * mask
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"

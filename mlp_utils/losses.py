@@ -9,7 +9,8 @@ so gradients carry a factor 1/n. Predictions and targets must have exactly the s
 never a silent broadcast. Categorical losses also accept integer class labels of shape ``(n,)``.
 
 Every loss checks its inputs (shapes, finite values, target ranges) and raises a ``ValueError``
-that names them. ``check=False`` skips these checks, for a caller that has made them already:
+that names them; an empty batch (0 rows or 0 columns) is an error too, not a division by zero.
+``check=False`` skips these checks, for a caller that has made them already:
 ``fit`` checks all the targets once before training and then calls the loss on each mini-batch
 with ``check=False``: repeated on every small mini-batch, the checks cost a tenth of a step.
 """
@@ -27,7 +28,7 @@ EPS = 1e-12
 
 
 def _pair(y_pred: ArrayLike, y_true: ArrayLike, loss: str) -> tuple[Array, Array]:
-    y_pred = as_float_array(y_pred, f"{loss}: predictions", ndim=2)
+    y_pred = as_float_array(y_pred, f"{loss}: predictions", ndim=2, non_empty=True)
     y_true = as_float_array(y_true, f"{loss}: targets")
     check_same_shape(y_pred, y_true, f"{loss}: predictions", "targets")
     return y_pred, y_true
@@ -52,6 +53,12 @@ def _check_binary_targets(y_true: Array, loss: str) -> None:
                          f"[{y_true.min():g}, {y_true.max():g}]")
 
 
+def _check_probabilities(p: Array, loss: str, logits_loss: str) -> None:
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError(f"{loss}: predictions must be probabilities in [0, 1], got values in "
+                         f"[{p.min():g}, {p.max():g}]; pass logits to {logits_loss} instead")
+
+
 def binary_cross_entropy(p: ArrayLike, y_true: ArrayLike, *, check: bool = True) -> tuple[float, Array]:
     """Binary cross-entropy of probabilities  L = -(1/n) Σ [y log p + (1-y) log(1-p)].
 
@@ -62,9 +69,7 @@ def binary_cross_entropy(p: ArrayLike, y_true: ArrayLike, *, check: bool = True)
     if check:
         p, y_true = _pair(p, y_true, "binary_cross_entropy")
         _check_binary_targets(y_true, "binary_cross_entropy")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("binary_cross_entropy: predictions must be probabilities in [0, 1]; "
-                             "pass logits to binary_cross_entropy_with_logits instead")
+        _check_probabilities(p, "binary_cross_entropy", "binary_cross_entropy_with_logits")
     n = p.shape[0]
     p = np.clip(p, EPS, 1.0 - EPS)
     loss = -float(np.sum(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))) / n
@@ -106,7 +111,7 @@ def _check_labels(labels: np.ndarray, n_classes: int, loss: str) -> None:
 def _categorical_inputs(pred: ArrayLike, y_true: ArrayLike, loss: str, what: str) -> tuple[Array, np.ndarray]:
     """Checked inputs of a categorical loss: pred (n_samples, n_classes) and its targets, either
     integer labels (n_samples,) in 0..n_classes-1 or rows (n_samples, n_classes) that are distributions."""
-    pred = as_float_array(pred, f"{loss}: {what}", ndim=2)
+    pred = as_float_array(pred, f"{loss}: {what}", ndim=2, non_empty=True)
     y = np.asarray(y_true)
     if y.ndim == 1:
         _check_labels(y, pred.shape[1], loss)
@@ -153,6 +158,7 @@ def categorical_cross_entropy(p: ArrayLike, y_true: ArrayLike, *, check: bool = 
     """
     if check:
         p, y_true = _categorical_inputs(p, y_true, "categorical_cross_entropy", "probabilities")
+        _check_probabilities(p, "categorical_cross_entropy", "softmax_cross_entropy")
     n = p.shape[0]
     y = np.asarray(y_true)
     if y.ndim == 1:  # labels -> one-hot rows

@@ -11,26 +11,10 @@ gradient ∂L/∂θ, η = lr, t = the number of steps taken (counted from 1).
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
-from ._validation import Array
+from ._validation import Array, check_number
 from .network import Sequential
-
-
-def _number(value: object, name: str, low: float, high: float = math.inf, *,
-            open_low: bool = False) -> float:
-    """``value`` as a float, checked: finite and in [low, high) ((low, high) if open_low)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or value >= high or (value <= low if open_low else value < low):
-        rule = ("> " if open_low else ">= ") + f"{low:g}" if high == math.inf else \
-            f"in {'(' if open_low else '['}{low:g}, {high:g})"
-        raise ValueError(f"{name} must be a finite number {rule}, got {value}")
-    return value
 
 
 class Optimizer:
@@ -38,8 +22,8 @@ class Optimizer:
     ``t`` and the per-parameter ``state``; subclasses define ``_update`` for one parameter."""
 
     def __init__(self, lr: float, weight_decay: float = 0.0) -> None:
-        self.lr = _number(lr, "learning rate lr", 0.0, open_low=True)
-        self.weight_decay = _number(weight_decay, "weight_decay", 0.0)
+        self.lr = check_number(lr, "learning rate lr", 0.0, low_open=True)
+        self.weight_decay = check_number(weight_decay, "weight_decay", 0.0)
         self.t = 0
         self.state: dict[str, dict[str, Array]] = {}
 
@@ -87,7 +71,7 @@ class SGD(Optimizer):
 
     def __init__(self, lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, weight_decay)
-        self.momentum = _number(momentum, "momentum", 0.0, 1.0)
+        self.momentum = check_number(momentum, "momentum", 0.0, 1.0, high_open=True)
 
     def _update(self, key: str, param: Array, grad: Array) -> None:
         grad = self._l2(param, grad)
@@ -109,7 +93,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float, eps: float = 1e-10, weight_decay: float = 0.0) -> None:
         super().__init__(lr, weight_decay)
-        self.eps = _number(eps, "eps", 0.0, open_low=True)
+        self.eps = check_number(eps, "eps", 0.0, low_open=True)
 
     def _update(self, key: str, param: Array, grad: Array) -> None:
         grad = self._l2(param, grad)
@@ -128,8 +112,8 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(lr, weight_decay)
-        self.alpha = _number(alpha, "alpha", 0.0, 1.0)
-        self.eps = _number(eps, "eps", 0.0, open_low=True)
+        self.alpha = check_number(alpha, "alpha", 0.0, 1.0, high_open=True)
+        self.eps = check_number(eps, "eps", 0.0, low_open=True)
 
     def _update(self, key: str, param: Array, grad: Array) -> None:
         grad = self._l2(param, grad)
@@ -154,9 +138,9 @@ class Adam(Optimizer):
         super().__init__(lr, weight_decay)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (_number(betas[0], "betas[0] (beta1)", 0.0, 1.0),
-                      _number(betas[1], "betas[1] (beta2)", 0.0, 1.0))
-        self.eps = _number(eps, "eps", 0.0, open_low=True)
+        self.betas = (check_number(betas[0], "betas[0] (beta1)", 0.0, 1.0, high_open=True),
+                      check_number(betas[1], "betas[1] (beta2)", 0.0, 1.0, high_open=True))
+        self.eps = check_number(eps, "eps", 0.0, low_open=True)
 
     def _update(self, key: str, param: Array, grad: Array) -> None:
         self._adam(key, param, self._l2(param, grad))
