@@ -10,13 +10,13 @@ from . import activations, autograd, data, gradcheck, layers, losses, metrics, n
 from .layers import Activation, Dense, Dropout, Softmax
 from .network import MLP, Sequential
 from .optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp
-from .train import History, fit
+from .train import EarlyStopping, History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "activations", "autograd", "data", "gradcheck", "layers", "losses", "metrics", "network", "optim", "train",
     "Activation", "Dense", "Dropout", "Softmax", "MLP", "Sequential",
-    "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "History", "fit",
+    "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "EarlyStopping", "History", "fit",
     "__version__",
 ]
