@@ -7,6 +7,15 @@ loaded, every internal link and anchor resolvable, and that exercise solutions s
 clicked. A full-page screenshot of every page, and one of the first opened solution of each kind,
 go to test-artifacts/screenshots/ (git-ignored). Two browsers share the pages to keep it fast.
 
+Every reader (issue 15): each page is also laid out at 390 px (a phone) and checked there: nothing
+wider than the screen, display equations that fit or scroll in their own box beside their number,
+tables that scroll in their own box, inline code that wraps, figures that open full-size; every
+image has alt text that is not a file path; Korean text is marked lang="ko"; every control shows
+keyboard focus; solution toggles have names of their own; and axe-core (WCAG 2.1 A and AA, bundled
+by the pip package axe-playwright-python, loaded from disk) finds no critical or serious violation
+at either width. axe's results go to test-artifacts/axe/, the figure sizes to
+test-artifacts/figures.json. Search snippets are checked over http and from the folder (file://).
+
 Which site: BOOK_HTML_DIR=_build/html uses an existing build (as `make test` does after its strict
 build); without it the book is built into a temporary folder first. Which browser: $CHROMIUM, else
 chromium / chromium-browser / google-chrome on PATH. Playwright only drives it; it never downloads a
@@ -33,6 +42,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE_RESULTS = ROOT / "test-artifacts" / "axe"
+FIGURE_REPORT = ROOT / "test-artifacts" / "figures.json"
+PHONE = {"width": 390, "height": 844}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# The notebooks draw text of at least 11 pt at 100 dpi (about 15 px). Shown at less than 1/1.7 of
+# its pixel width, a figure's smallest text falls below ~9 px (issue 15). course_reader.js keeps
+# every figure at least 600 px wide (scrolling inside its box on a phone), so no figure may shrink more.
+FIGURE_SHRINK_LIMIT = 1.7
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CHROMIUM_FLAGS = [
@@ -66,8 +83,21 @@ def _missing_requirement() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "the Python package playwright is not installed (pip install -r requirements.txt)"
+        return "the Python package playwright is not installed (pip install -r requirements-browser.txt)"
+    if axe_script() is None:
+        return "axe-core is not installed (pip install -r requirements-browser.txt: axe-playwright-python)"
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def axe_script() -> str | None:
+    """axe.min.js as shipped by the pinned pip package axe-playwright-python (never from a CDN)."""
+    try:
+        import axe_playwright_python
+    except ImportError:
+        return None
+    path = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 # One line for the whole module: skipped on a learner's machine, a failure in CI (CI=true).
@@ -151,6 +181,12 @@ class PageReport:
     links: list[str] = field(default_factory=list)
     solutions: list[dict] = field(default_factory=list)
     korean: dict | None = None
+    lang_missing: list[str] = field(default_factory=list)   # Korean text without lang="ko" around it
+    alt: list[dict] = field(default_factory=list)            # every content image: alt text and its source
+    toggles: list[dict] = field(default_factory=list)        # solution toggle buttons and their names
+    focus: dict = field(default_factory=dict)                 # controls checked, and those without a focus ring
+    axe: dict = field(default_factory=dict)                   # "desktop"/"phone" -> {violation id: (impact, count)}
+    phone: dict = field(default_factory=dict)                 # the 390 px layout facts
     redirect: str | None = None                 # a page that only redirects (index.html -> intro.html)
     favicon: str | None = None
     screenshot: Path | None = None
@@ -239,6 +275,130 @@ KOREAN_GLYPHS = """(selector) => {
 }"""
 
 
+# lang="ko": every text node with Hangul must sit inside an element whose language is Korean.
+KOREAN_LANG = r"""() => {
+  const hangul = /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]/;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const missing = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!hangul.test(n.textContent) || n.parentElement.closest('script, style')) continue;
+    const owner = n.parentElement.closest('[lang]');
+    if (!owner || !owner.lang.toLowerCase().startsWith('ko')) missing.push(n.textContent.trim().slice(0, 40));
+  }
+  return missing;
+}"""
+
+# Alt text of every image in the page's content (the logo's empty alt sits in a link that has text).
+ALT_TEXT = r"""() => [...document.querySelectorAll('article.bd-article img')].map(img => ({
+  src: img.getAttribute('src'), alt: img.getAttribute('alt'),
+  fromContext: img.classList.contains('alt-from-context'),
+  caption: !!img.closest('figure') && !!img.closest('figure').querySelector('figcaption'),
+  fullSize: !!img.closest('a[href]') && img.closest('a[href]').href === img.src}))"""
+
+TOGGLES = r"""() => [...document.querySelectorAll('div.solution button.toggle-button, .admonition.toggle button.toggle-button')]
+  .map(b => ({id: b.id, name: b.getAttribute('aria-label') || b.textContent.trim(), expanded: b.getAttribute('aria-expanded')}))"""
+
+# Keyboard focus: after one Tab (keyboard modality), focus every visible control and read its ring.
+FOCUS_RINGS = r"""() => {
+  const controls = [...document.querySelectorAll(
+      'a[href], button, summary, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+    .filter(el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+                    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !el.disabled; });
+  const ring = el => { const s = getComputedStyle(el);
+    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+    return outline || (s.boxShadow && s.boxShadow !== 'none'); };
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : '') +
+    ' "' + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 30) + '"';
+  const without = [];
+  for (const el of controls) {
+    el.focus({preventScroll: true});
+    if (document.activeElement === el && el.matches(':focus-visible') && !ring(el)) without.push(describe(el));
+  }
+  document.activeElement && document.activeElement.blur();
+  return {checked: controls.length, without};
+}"""
+
+# The phone layout (390 px): what sticks out of the screen, equations, tables, inline code, figures.
+PHONE_LAYOUT = r"""async () => {
+  await new Promise(done => setTimeout(done, 250));   // course_reader.js re-measures after a resize
+  const vw = document.documentElement.clientWidth;
+  const article = document.querySelector('article.bd-article') || document.body;
+  const label = el => (el.id || el.closest('[id]')?.id || el.tagName.toLowerCase());
+  const equations = [...document.querySelectorAll('div.math')].map(div => {
+    const box = div.querySelector(':scope > mjx-container');
+    const number = div.querySelector(':scope > span.eqno');
+    if (!box) return null;
+    const r = box.getBoundingClientRect(); const n = number ? number.getBoundingClientRect() : null;
+    const s = getComputedStyle(box);
+    const fits = box.scrollWidth <= box.clientWidth + 1;
+    return {id: label(div), number: number ? number.textContent.replace('#', '').trim() : null,
+            fits, scrolls: ['auto', 'scroll'].includes(s.overflowX),
+            hint: fits || box.classList.contains('course-scroll-right'),
+            focusable: fits || box.tabIndex >= 0,
+            numberClear: !n || n.left >= r.right - 1 || n.right <= r.left + 1,
+            numberVisible: !n || (n.right <= vw + 1 && n.width > 0),
+            right: Math.round(r.right)};
+  }).filter(Boolean);
+  const tables = [...article.querySelectorAll('table')].map(table => {
+    const box = table.closest('.pst-scrollable-table-container') || table.parentElement;
+    const r = box.getBoundingClientRect(); const s = getComputedStyle(box);
+    const fits = table.getBoundingClientRect().width <= box.clientWidth + 1;
+    return {id: label(table), fits, scrolls: ['auto', 'scroll'].includes(s.overflowX),
+            hint: fits || box.classList.contains('course-scroll-right'), right: Math.round(r.right)};
+  });
+  const literals = [...article.querySelectorAll('code.literal')]
+    .filter(c => !c.closest('pre, table, .pst-scrollable-table-container'))
+    .map(c => ({text: c.textContent.slice(0, 60), right: Math.round(c.getBoundingClientRect().right)}))
+    .filter(c => c.right > vw + 1);
+  const figures = [...article.querySelectorAll('img')].filter(img => img.naturalWidth > 0).map(img => {
+    const shown = img.getBoundingClientRect().width;
+    return {src: img.getAttribute('src').split('/').pop(), natural: img.naturalWidth,
+            shown: Math.round(shown), ratio: shown > 0 ? img.naturalWidth / shown : null,
+            caption: (img.closest('figure')?.querySelector('.caption-number')?.textContent || '').trim()};
+  });
+  // elements sticking out on the right, outside any box that scrolls or clips them
+  const offenders = [];
+  for (const el of article.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= vw + 1) continue;
+    let clipped = false;
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') { clipped = true; break; }
+    }
+    if (!clipped) offenders.push(`${el.tagName.toLowerCase()}.${String(el.className).split(' ')[0]} (${label(el)}) ends at ${Math.round(r.right)} px`);
+    if (offenders.length >= 10) break;
+  }
+  return {viewport: vw, pageWidth: document.documentElement.scrollWidth, bodyWidth: document.body.scrollWidth,
+          equations, tables, literals, figures, offenders};
+}"""
+
+# preload: false, or axe re-fetches @import-ed stylesheets from the wrong folder (404s). Colours do not
+# change with the width, so the phone run skips color-contrast, by far the slowest rule on long pages.
+AXE_RUN = """async ([tags, contrast]) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+                                          preload: false, rules: {'color-contrast': {enabled: contrast}}});
+  return {url: result.url, testEngine: result.testEngine, timestamp: result.timestamp,
+          violations: result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+            tags: v.tags, nodes: v.nodes.map(n => ({target: n.target, html: n.html.slice(0, 300),
+            summary: n.failureSummary}))}))};
+}"""
+
+
+def run_axe(page, page_path: str, kind: str) -> dict:
+    """axe-core on the open page; the full result goes to test-artifacts/axe/<page>--<kind>.json."""
+    import json
+
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_script())
+    result = page.evaluate(AXE_RUN, [AXE_TAGS, kind == "desktop"])
+    AXE_RESULTS.mkdir(parents=True, exist_ok=True)
+    (AXE_RESULTS / f"{page_path.removesuffix('.html').replace('/', '__')}--{kind}.json").write_text(
+        json.dumps(result, indent=1), encoding="utf-8")
+    return {v["id"]: (v["impact"], len(v["nodes"]), [n["target"] for n in v["nodes"][:3]])
+            for v in result["violations"]}
+
+
 def _screenshot_name(page_path: str, suffix: str = "") -> str:
     return page_path.removesuffix(".html").replace("/", "__") + suffix + ".png"
 
@@ -294,6 +454,13 @@ def visit(context, base_url: str, site: Path, page_path: str) -> PageReport:
         report.images, report.links, report.favicon = facts["images"], facts["links"], facts["favicon"]
         if page_path == "glossary.html":
             report.korean = page.evaluate(KOREAN_GLYPHS, "dl.glossary dd strong")
+        report.lang_missing = page.evaluate(KOREAN_LANG)
+        report.alt = page.evaluate(ALT_TEXT)
+        report.toggles = page.evaluate(TOGGLES)
+        page.keyboard.press("Tab")  # keyboard modality: programmatic focus now shows :focus-visible
+        report.focus = page.evaluate(FOCUS_RINGS)
+        report.axe["desktop"] = run_axe(page, page_path, "desktop")
+        report.phases["a11y"] = time.perf_counter() - start
 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         report.screenshot = SCREENSHOTS / _screenshot_name(page_path)
@@ -316,6 +483,13 @@ def visit(context, base_url: str, site: Path, page_path: str) -> PageReport:
                 name = _screenshot_name(page_path, "--solution-gated" if kind else "--solution-dropdown")
                 page.locator(f'div.solution[data-browser-test="{opened[0]["index"]}"]').screenshot(
                     path=str(SCREENSHOTS / name))
+        # the same page on a phone, solutions open (their content must fit too)
+        page.set_viewport_size(PHONE)
+        report.phone = page.evaluate(PHONE_LAYOUT)
+        report.axe["phone"] = run_axe(page, page_path, "phone")
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.screenshot(path=str(SCREENSHOTS / _screenshot_name(page_path, "--390px")), full_page=True)
+        report.phases["phone"] = time.perf_counter() - start
     finally:
         closing = True
         report.seconds = time.perf_counter() - start
@@ -348,7 +522,7 @@ def reports(chromium, site, server) -> dict[str, PageReport]:
     """Every page visited once. Two browsers share the pages (long chapters spread out) to stay fast."""
     from concurrent.futures import ThreadPoolExecutor
 
-    for old in SCREENSHOTS.glob("*.png"):
+    for old in [*SCREENSHOTS.glob("*.png"), *AXE_RESULTS.glob("*.json")]:
         old.unlink()
     pages = html_pages(site)
     assert "index.html" in pages and len(pages) > 3, f"the site at {site} looks empty: {pages}"
@@ -520,3 +694,186 @@ def test_screenshot_of_every_page(reports):
         print(f"{r.seconds:6.2f} s  {r.path}  " + " ".join(f"{k}@{v:.2f}" for k, v in r.phases.items()))
     print(f"\n{len(reports)} pages in {sum(r.seconds for r in reports.values()):.1f} s "
           f"(slowest {slowest.path}: {slowest.seconds:.1f} s); screenshots in {SCREENSHOTS}")
+
+
+
+# ----------------------------------------------------------------------------- every reader (issue 15)
+
+PATH_LIKE = re.compile(r"^(?:\.\./|\./|/)?(?:[\w.\-]+/)*[\w.\-]+\.(?:png|jpe?g|svg|gif|webp)$", re.IGNORECASE)
+
+
+def _pages(reports):
+    return {path: r for path, r in reports.items() if not r.redirect}
+
+
+def test_axe_finds_no_critical_or_serious_violation(reports):
+    """axe-core, WCAG 2.1 A + AA, on every page at 1280 px and at 390 px (solutions open)."""
+    lines, bad = [], []
+    for path, r in _pages(reports).items():
+        counts = {}
+        for kind, found in r.axe.items():
+            critical = sum(n for impact, n, _ in found.values() if impact == "critical")
+            serious = sum(n for impact, n, _ in found.values() if impact == "serious")
+            counts[kind] = (critical, serious)
+            for rule, (impact, n, targets) in found.items():
+                if impact in ("critical", "serious"):
+                    bad.append(f"{path} ({kind}): {impact} {rule} x{n}, e.g. {targets}")
+        assert set(counts) == {"desktop", "phone"}, f"{path}: axe did not run at both widths: {r.axe}"
+        lines.append(f"{path:42s} " + "  ".join(f"{kind} critical={c} serious={s}" for kind, (c, s) in counts.items()))
+    print("\naxe-core " + AXE_TAGS.__repr__() + ", results in " + str(AXE_RESULTS) + "\n" + "\n".join(lines))
+    assert not bad, "axe violations:\n" + "\n".join(bad)
+
+
+def test_no_page_wider_than_a_phone(reports):
+    widths = {path: r.phone["pageWidth"] for path, r in _pages(reports).items()}
+    print("\npage widths at 390 px: narrowest... widest:", min(widths.values()), max(widths.values()))
+    bad = _failures(_pages(reports), lambda r: (
+        f"page is {r.phone['pageWidth']} px wide on a {r.phone['viewport']} px screen: {r.phone['offenders']}"
+        if r.phone["pageWidth"] > r.phone["viewport"] or r.phone["offenders"] else None))
+    assert not bad, "\n".join(bad)
+
+
+def test_equations_fit_or_scroll_beside_their_number(reports):
+    def problems(r: PageReport):
+        out = []
+        for eq in r.phone["equations"]:
+            what = f"equation {eq['number'] or eq['id']}"
+            if not eq["numberClear"] or not eq["numberVisible"]:
+                out.append(f"{what}: its number overlaps the formula or is off screen")
+            if not eq["fits"] and not (eq["scrolls"] and eq["hint"] and eq["focusable"]):
+                out.append(f"{what}: wider than its box and not a visible, focusable scroll box ({eq})")
+            if eq["right"] > r.phone["viewport"] + 1:
+                out.append(f"{what}: sticks out of the screen ({eq['right']} px)")
+        return out
+    bad = _failures(_pages(reports), problems)
+    assert not bad, "\n".join(bad)
+    assert any(not eq["fits"] for r in reports.values() for eq in r.phone.get("equations", [])), \
+        "no equation needed to scroll at 390 px: is this check still looking at the right elements?"
+
+
+def test_tables_scroll_in_their_own_box(reports):
+    def problems(r: PageReport):
+        return [f"table {t['id']}: {t}" for t in r.phone["tables"]
+                if t["right"] > r.phone["viewport"] + 1 or not (t["fits"] or (t["scrolls"] and t["hint"]))]
+    bad = _failures(_pages(reports), problems)
+    assert not bad, "\n".join(bad)
+
+
+def test_inline_code_wraps(reports):
+    bad = _failures(_pages(reports), lambda r: r.phone["literals"])
+    assert not bad, "inline code sticking out at 390 px:\n" + "\n".join(bad)
+
+
+def test_every_image_has_alt_text_and_opens_full_size(reports):
+    """Alt text is never a file path; figures link to their full-size image; images whose alt was
+    made from the surrounding text (no caption) are listed for the authors, not failed."""
+    import json
+
+    def problems(r: PageReport):
+        out = []
+        for img in r.alt:
+            alt = (img["alt"] or "").strip()
+            if not alt or PATH_LIKE.match(alt) or alt == img["src"]:
+                out.append(f"{img['src']}: alt text {alt!r} is missing or a file path")
+            if not img["fullSize"]:
+                out.append(f"{img['src']}: not a link to the full-size image")
+        return out
+    bad = _failures(_pages(reports), problems)
+    from_context = [f"{path}: {img['src'].split('/')[-1]}: {img['alt']!r}"
+                    for path, r in _pages(reports).items() for img in r.alt if img["fromContext"]]
+    if from_context:
+        print("\nimages without a caption (alt text made from the surrounding text; give them a caption):\n"
+              + "\n".join(from_context))
+    # figure sizes at 390 px, for the authors (fonts >= 11 pt, at most two panels per row)
+    figures = {path: r.phone["figures"] for path, r in _pages(reports).items() if r.phone.get("figures")}
+    FIGURE_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    FIGURE_REPORT.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    shrunk = [f"{path}: {f['caption'] or f['src']} {f['natural']} px shown at {f['shown']} px (x{f['ratio']:.1f})"
+              for path, figs in figures.items() for f in figs if f["ratio"] and f["ratio"] > FIGURE_SHRINK_LIMIT]
+    assert not shrunk, (f"figures shrunk more than {FIGURE_SHRINK_LIMIT}x at 390 px (text below ~9 px; "
+                        f"see {FIGURE_REPORT}):\n" + "\n".join(shrunk))
+    assert not bad, "\n".join(bad)
+
+
+def test_korean_text_is_marked_korean(reports):
+    bad = _failures(_pages(reports), lambda r: r.lang_missing)
+    assert not bad, 'Korean text outside lang="ko":\n' + "\n".join(bad)
+    assert reports["glossary.html"].korean and not reports["glossary.html"].lang_missing
+
+
+def test_every_control_shows_keyboard_focus(reports):
+    bad = _failures(_pages(reports), lambda r: r.focus["without"][:10])
+    assert not bad, "controls without a visible focus ring:\n" + "\n".join(bad)
+    assert all(r.focus["checked"] > 5 for r in _pages(reports).values()), "the focus check found no controls"
+
+
+def test_solution_toggles_have_names_of_their_own(reports):
+    def problems(r: PageReport):
+        names = [t["name"] for t in r.toggles]
+        out = [f"{t['id']}: named {t['name']!r}" for t in r.toggles
+               if not t["name"] or t["name"] == "Toggle hidden content" or "Solution" not in t["name"]]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            out.append(f"toggles share a name: {duplicates}")
+        return out
+    bad = _failures(_pages(reports), problems)
+    assert not bad, "\n".join(bad)
+    assert any(r.toggles for r in reports.values()), "no solution toggle found"
+
+
+# ----------------------------------------------------------------------------- search
+
+
+SEARCH_QUERY = "gradient"
+SEARCH_RESULTS = """async () => {
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    const status = document.querySelector('#search-results .search-summary, #search-results > p');
+    const items = document.querySelectorAll('#search-results ul.search li');
+    const snippets = document.querySelectorAll('#search-results ul.search li p.context');
+    if (status && /found|did not match/i.test(status.textContent) && snippets.length >= Math.min(items.length, 5))
+      return {items: items.length, snippets: [...snippets].map(p => p.textContent), titles: [...items].map(li => li.querySelector('a').textContent)};
+    await new Promise(done => setTimeout(done, 200));
+  }
+  return {items: document.querySelectorAll('#search-results ul.search li').length, snippets: [], timeout: true};
+}"""
+# text from the page header, toolbar and cell chrome that must not reach a snippet
+HEADER_TEXT = re.compile(r"Download|Print to PDF|\.ipynb|Contents|Show code cell|Skip to main|Toggle")
+
+
+def _search(chromium: str, url: str) -> tuple[dict, list[str]]:
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+            context.route(re.compile(r"^(?!(https?://(127\.0\.0\.1|localhost)[:/])|file:).+"),
+                          lambda route: route.abort("internetdisconnected"))
+            page = context.new_page()
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+            page.goto(url, wait_until="load")
+            result = page.evaluate(SEARCH_RESULTS)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"search--{url.split(':')[0]}.png"))
+        finally:
+            browser.close()
+    return result, errors
+
+
+@pytest.mark.parametrize("how", ["http", "file"])
+def test_search_snippets_are_clean_text(chromium, site, server, how):
+    """Search results with snippets, without TeX or header text, served over http and from the folder."""
+    url = (f"{server}/search.html?q={SEARCH_QUERY}" if how == "http"
+           else (site / "search.html").as_uri() + f"?q={SEARCH_QUERY}")
+    result, errors = _search(chromium, url)
+    assert not errors, f"console errors on {how} search: {errors[:5]}"
+    assert result["items"] >= 3 and not result.get("timeout"), f"search for {SEARCH_QUERY!r} over {how}: {result}"
+    assert len(result["snippets"]) == result["items"], f"results without a snippet over {how}: {result}"
+    tex = [t for t in result["snippets"] if RAW_TEX.search(t)]
+    header = [HEADER_TEXT.search(t).group(0) + ": " + t[:80] for t in result["snippets"] if HEADER_TEXT.search(t)]
+    assert not tex, f"raw TeX in search snippets: {tex[:3]}"
+    assert not header, f"header or toolbar text in search snippets: {header[:3]}"
+    assert not [t for t in result["titles"] if RAW_TEX.search(t)], f"raw TeX in result titles: {result['titles']}"
