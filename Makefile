@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BROWSER_STAMP := $(VENV)/.installed-browser
+OTTER_STAMP := $(VENV)/.installed-otter
+COURSEWORK_TESTS = tests/test_assign.py tests/test_book_student.py
 HAVE_CHROMIUM = command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || [ -n "$${CHROMIUM:-}" ]
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -33,7 +35,7 @@ OPENBLAS_KERNEL_1 = $(if $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && e
 NBVAL_VARIANT_1 = NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=$(OPENBLAS_KERNEL_1) ATEN_CPU_CAPABILITY=avx2
 NBVAL_VARIANT_2 = NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Nehalem ATEN_CPU_CAPABILITY=default
 
-.PHONY: help install book book-strict test unit nbval nbval-variants browser lab notebooks bench student grade clean
+.PHONY: help install book book-strict test unit nbval nbval-variants browser pdf lab notebooks bench student assign book-student grade coursework-test clean
 
 help:
 	@echo "make book       build the website into _build/html (sets up .venv first)"
@@ -43,8 +45,12 @@ help:
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make notebooks  re-execute every chapter in a fresh kernel and store the outputs"
 	@echo "make bench      time the digits network: mlp_utils vs NumPy, matmul limit, PyTorch, scikit-learn"
-	@echo "make student    write the student edition of every chapter (no solutions) into student/"
-	@echo "make grade NB=x grade a submitted notebook (JSON=report.json, TIMEOUT=seconds per cell)"
+	@echo "make assign     per chapter: the student notebook and an otter autograder zip (HIDDEN=dir of hidden checks)"
+	@echo "make grade CHAPTER=NN_name SUBMISSIONS=file-or-folder   otter run in a sandbox -> gradebook CSV + feedback"
+	@echo "make book-student  the website from the student edition (no solutions) into _build/student-html"
+	@echo "make student    the student notebooks into student/"
+	@echo "make coursework-test  the end-to-end coursework tests (otter; CI runs them)"
+	@echo "make pdf        the whole book as one PDF, _build/latex/book.pdf (needs TeX Live: see README), then its checks"
 	@echo "make clean      remove _build (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -64,7 +70,7 @@ book-strict: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider tests --ignore=tests/browser
+	$(BIN)/python -m pytest -p no:cacheprovider tests --ignore=tests/browser $(addprefix --ignore=,$(COURSEWORK_TESTS))
 
 nbval: $(STAMP)
 	if $(HAVE_TORCH); then skip=""; else \
@@ -85,8 +91,8 @@ nbval-variants: $(STAMP)
 # exists (or under CI=true, where a missing browser fails the test instead of skipping it).
 browser: book-strict
 	if [ "$${CI:-}" = true ] || $(HAVE_CHROMIUM); then \
-	  [ -f $(BROWSER_STAMP) ] || { $(BIN)/python -m pip install --quiet -r requirements-browser.txt && touch $(BROWSER_STAMP); }; fi
-	BOOK_HTML_DIR=_build/html $(BIN)/python -m pytest -p no:cacheprovider tests/browser
+	  [ $(BROWSER_STAMP) -nt requirements-browser.txt ] || { $(BIN)/python -m pip install --quiet -r requirements-browser.txt && touch $(BROWSER_STAMP); }; fi
+	BOOK_HTML_DIR=_build/html $(BIN)/python -m pytest -p no:cacheprovider tests/browser --ignore=tests/browser/test_pdf.py
 
 test: unit nbval book-strict browser
 
@@ -111,11 +117,39 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py
 
-student: $(STAMP)
-	$(BIN)/python -m coursework.student --out student
+# Coursework (instructor extras): otter-grader and its pins (requirements-otter.txt), installed
+# on first use into .venv. Not part of `make test` (a learner needs none of it); CI runs
+# `make coursework-test`.
+$(OTTER_STAMP): requirements-otter.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-otter.txt
+	touch $@
 
-grade: $(STAMP)
-	@$(BIN)/python -m coursework.grade "$(NB)" $(if $(JSON),--json "$(JSON)") $(if $(TIMEOUT),--timeout "$(TIMEOUT)")
+student: $(OTTER_STAMP)
+	$(BIN)/python -m coursework.assign --no-run-tests --out _build/student-assign --student-dir student
+
+assign: $(OTTER_STAMP)
+	$(BIN)/python -m coursework.assign $(if $(HIDDEN),--hidden "$(HIDDEN)") $(if $(OUT),--out "$(OUT)")
+
+book-student: $(OTTER_STAMP)
+	$(BIN)/python -m coursework.book_student
+
+grade: $(OTTER_STAMP)
+	@$(BIN)/python -m coursework.grade "$(SUBMISSIONS)" --assignment "$(CHAPTER)" $(if $(ASSIGN_DIR),--assign-dir "$(ASSIGN_DIR)") $(if $(OUT),--out "$(OUT)") $(if $(BUDGET),--budget "$(BUDGET)") $(if $(JOBS),--jobs "$(JOBS)")
+
+# otter assign, otter run in the sandbox, the gradebook and the student site, end to end
+# (COURSEWORK_ALL_CHAPTERS=1: every chapter and every attack, about 10 minutes).
+coursework-test: $(OTTER_STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider $(COURSEWORK_TESTS)
+
+# The whole book as one PDF, _build/latex/book.pdf: Jupyter Book's LaTeX builder with xelatex (CJK
+# font for the glossary). Needs TeX Live from Debian (.ci/run installs it): texlive-xetex
+# texlive-latex-extra texlive-fonts-recommended texlive-lang-cjk texlive-lang-chinese latexmk
+# fonts-noto-cjk fonts-dejavu-core fonts-dejavu-extra poppler-utils. tests/browser/test_pdf.py checks it.
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
+	if grep -n "Missing character" _build/latex/book.log; then echo "glyphs missing in the PDF (see above)"; exit 1; fi
+	@echo "PDF: _build/latex/book.pdf, $$(pdfinfo _build/latex/book.pdf | awk '/^Pages:/ {print $$2}') pages"
+	BOOK_PDF=_build/latex/book.pdf $(BIN)/python -m pytest -p no:cacheprovider tests/browser/test_pdf.py
 
 clean:
 	rm -rf _build

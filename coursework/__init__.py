@@ -1,19 +1,24 @@
-"""Coursework tooling for "MLPs from scratch": student editions, grading and the exercise index.
+"""Coursework tooling for "MLPs from scratch": otter-grader autograders, grading, student site.
 
-Commands (run from the repository root with the project's Python):
+Commands (run from the repository root with the project's Python; see instructor_guide.md):
 
-* ``python -m coursework.student [--out student] [NOTEBOOK ...]`` writes the student edition
-  of every chapter (``make student``): worked solutions removed, solution code replaced by a
-  ``# YOUR CODE HERE`` stub, outputs cleared, public checks kept.
-* ``python -m coursework.grade NOTEBOOK [--json OUT] [--timeout S]`` executes a submitted
-  notebook in a fresh kernel and reports, per exercise, passed / failed / not attempted
-  (``make grade NB=...``).
+* ``python -m coursework.assign [--hidden DIR] [NOTEBOOK ...]`` (``make assign HIDDEN=DIR``)
+  exports every chapter to otter-grader and runs ``otter assign``: per chapter a student
+  notebook, an autograder zip (public tests, hidden tests, points) and ``exercises.json``.
+* ``python -m coursework.grade SUBMISSION... --assignment NN_name``
+  (``make grade CHAPTER=NN_name SUBMISSIONS=...``) grades notebooks with ``otter run`` in a sandbox and
+  writes a gradebook CSV and per-student feedback.
+* ``python -m coursework.book_student`` (``make book-student``) builds the student website.
 * ``python -m coursework.exercises [--write | --check]`` lists every exercise of the book and
   keeps the table in ``instructor_guide.md`` up to date.
 
+Modules: ``markup`` (the chapters' exercise markup), ``student`` (removing worked solutions
+from markdown), ``assign``, ``integrity`` (the tamper check in every hidden test), ``hidden``
+(hidden-check files), ``scan`` (flagging tampering code), ``sandbox`` (Linux namespaces),
+``grade``, ``book_student``, ``exercises``, ``notebooks`` (reading notebooks with clear errors).
+
 Every exercise is identified by its ``:label:`` (``ex-NN-slug``), the same id the book, the
-student edition, the grader and the hidden checks use. The exercise markup is described in
-``instructor_guide.md``.
+student notebook, otter's questions, the hidden checks and the gradebook use.
 """
 
 from pathlib import Path

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import CHAPTERS_DIR, REPO_ROOT
-from .hidden import DEFAULT_HIDDEN_DIR, function_name, load_hidden_checks
+from .hidden import SAMPLE_HIDDEN_DIR, function_name, load_hidden_checks
 from .markup import parse_notebook
 from .notebooks import NotebookError, read_notebook
 
@@ -42,7 +42,7 @@ class ExerciseEntry:
 
 
 def collect_exercises(chapters_dir: Path = CHAPTERS_DIR,
-                      hidden_dirs: Sequence[Path] = (DEFAULT_HIDDEN_DIR,)) -> list[ExerciseEntry]:
+                      hidden_dirs: Sequence[Path] = (SAMPLE_HIDDEN_DIR,)) -> list[ExerciseEntry]:
     """Every exercise of every chapter, in book order (file name, then position)."""
     hidden, _ = load_hidden_checks(hidden_dirs)
     entries = []
@@ -58,7 +58,7 @@ def render_table(entries: Sequence[ExerciseEntry]) -> str:
     """The MyST Markdown table of exercises (a sentence when there are none)."""
     if not entries:
         return "No chapter has exercises yet."
-    lines = ["| Exercise id | Chapter | Kind | Title | Hidden check |", "|---|---|---|---|---|"]
+    lines = ["| Exercise id | Chapter | Kind | Title | Sample hidden check |", "|---|---|---|---|---|"]
     for entry in entries:
         title = entry.title.replace("|", "\\|") or "(untitled)"
         hidden = "yes" if entry.hidden_check else ("no" if entry.kind == "code" else "-")

@@ -1,354 +1,326 @@
-"""Grade a submitted notebook: per code exercise, passed / failed / not attempted.
+"""Grade submissions with otter-grader and write a gradebook CSV and per-student feedback.
 
 Usage::
 
-    python -m coursework.grade NOTEBOOK [--json OUT.json] [--timeout SECONDS]
-                               [--reference INSTRUCTOR.ipynb] [--hidden-checks DIR ...]
-    make grade NB=NOTEBOOK [JSON=OUT.json] [TIMEOUT=SECONDS]
+    python -m coursework.grade SUBMISSION [SUBMISSION ...] --assignment NN_name
+                               [--assign-dir _build/assign] [--out _build/grades/NN_name]
+                               [--budget SECONDS] [--jobs N] [--no-sandbox]
+    make grade CHAPTER=NN_name SUBMISSIONS=submissions/            # a folder, or one .ipynb
 
-The notebook is executed cell by cell in a fresh kernel (nbclient) with a time limit per cell.
-A student's exception never stops grading; an infinite loop fails its exercise (the kernel is
-interrupted, or restarted and the earlier cells re-run) and grading goes on.
+Each SUBMISSION is a notebook or a folder searched for notebooks: ``folder/alice.ipynb`` and
+``folder/alice/NN_name.ipynb`` are both student ``alice``. The instructor names the assignment;
+the submission cannot choose what it is graded against (its otter metadata must name the same
+assignment, else otter refuses it and the gradebook says so).
 
-For each code exercise the grader runs the answer cell(s), then the public check, then the
-hidden check (``coursework/hidden_checks``), all in the student's kernel, at the place of the
-exercise's check cell. The public check is taken from the reference (instructor) notebook,
-found through the student edition's metadata or by exercise ids among ``chapters/*.ipynb``,
-so a deleted or edited check cell changes nothing; without a reference the notebook's own
-check cells are used. An exercise is *not attempted* when its answer cell is missing, empty,
-still the ``raise NotImplementedError`` stub, or raises ``NotImplementedError``.
+Every submission is graded by ``otter run`` against the autograder zip that ``make assign``
+wrote, in its own temporary folder, inside a sandbox (``coursework/sandbox.py``: no network,
+read-only file system, no repository, no home folder, a scrubbed environment, single-threaded
+BLAS), with a time budget for the whole notebook and a cap on every file and message. Before
+that, ``coursework/scan.py`` lists the code that could tamper with grading; after it, the
+integrity failures found by the hidden tests are added. Both go to the ``flags`` column.
 
-Exit status: 0 when the notebook was graded (whatever the score), 2 when it cannot be graded
-(missing file, not a notebook, no exercises), 3 on an internal error. Errors are one line.
+Output in ``--out``: ``gradebook.csv`` (one row per student: every exercise's points, manual
+ones left empty for the instructor, the autograded total, the flags), ``feedback/<student>.md``
+and ``results/<student>.json`` (otter's results, size-capped).
+
+Exit status: 0 when every submission was graded (whatever the scores), 2 when nothing can be
+graded (no autograder zip, no notebook), with a one-line error.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from nbformat import NotebookNode
 
 from . import CHAPTERS_DIR, REPO_ROOT
-from .hidden import DEFAULT_HIDDEN_DIR, HiddenCheck, function_name, kernel_code, load_hidden_checks
-from .kernel import KernelLost, KernelSession, RunResult
-from .markup import METADATA_KEY, Exercise, ParsedNotebook, is_unanswered, parse_notebook
-from .notebooks import NotebookError, cell_source, read_notebook
-from .student import display_path
+from .assign import DEFAULT_OUT as DEFAULT_ASSIGN_DIR
+from .assign import find_zip
+from .notebooks import NotebookError, read_notebook
+from .sandbox import INSIDE_JOB_DIR, available, grading_environment, sandboxed
+from .scan import suspicious
 
-Status = Literal["passed", "failed", "not attempted", "manual"]
-DEFAULT_TIMEOUT = 300  # per cell; the same limit as `make nbval`
-
-
-@dataclass
-class ExerciseResult:
-    """The grade of one exercise. ``public``/``hidden``: passed, failed, missing or not run."""
-
-    id: str
-    title: str
-    kind: str
-    status: Status
-    public_check: str = "not run"
-    hidden_check: str = "not run"
-    message: str = ""
+DEFAULT_BUDGET = 600  # seconds for a whole notebook; the slowest chapter runs in about 30 s
+MAX_MESSAGE = 1500  # characters of any test message kept in the feedback
+MAX_RESULTS_BYTES = 48 * 1024 * 1024  # below the sandbox's 64 MB file limit
+INTEGRITY_MARK = "INTEGRITY"
 
 
 @dataclass
-class GradeReport:
-    """Everything the grader found out about one notebook."""
+class Graded:
+    """The grade of one submission."""
 
-    notebook: str
-    reference: str | None
-    timeout: int
-    exercises: list[ExerciseResult]
-    notes: list[str] = field(default_factory=list)
-    kernel_restarts: int = 0
+    student: str
+    path: str
+    points: dict[str, float | None]  # exercise id -> points (None: manual, graded by hand)
+    messages: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    results: dict | None = None
 
-    def summary(self) -> dict[str, int]:
-        """Counts of code exercises by status, and of explain exercises (graded by hand)."""
-        code = [result for result in self.exercises if result.kind == "code"]
-        return {
-            "code_exercises": len(code),
-            "passed": sum(result.status == "passed" for result in code),
-            "failed": sum(result.status == "failed" for result in code),
-            "not_attempted": sum(result.status == "not attempted" for result in code),
-            "explain_exercises": len(self.exercises) - len(code),
-        }
-
-    def to_dict(self) -> dict[str, object]:
-        """The report as JSON-ready data."""
-        data = asdict(self)
-        data["summary"] = self.summary()
-        return data
-
-    def table(self) -> str:
-        """The report as a plain-text table for a terminal."""
-        reference = f"reference: {self.reference}" if self.reference else "no reference notebook"
-        lines = [f"Grading {self.notebook} ({reference}; time limit {self.timeout} s per cell)", ""]
-        width = max([len("exercise")] + [len(result.id) for result in self.exercises])
-        lines.append(f"{'exercise':<{width}}  {'status':<13}  {'public':<7}  {'hidden':<7}  details")
-        for result in self.exercises:
-            public = result.public_check if result.kind == "code" else "-"
-            hidden = result.hidden_check if result.kind == "code" else "-"
-            lines.append(f"{result.id:<{width}}  {result.status:<13}  {public:<7}  {hidden:<7}  {result.message}")
-        counts = self.summary()
-        lines += ["", f"Score: {counts['passed']}/{counts['code_exercises']} code exercises passed, "
-                      f"{counts['failed']} failed, {counts['not_attempted']} not attempted; "
-                      f"{counts['explain_exercises']} explain exercise(s) to grade by hand."]
-        if self.notes:
-            lines += ["", "Notes:"] + [f"  - {note}" for note in self.notes]
-        return "\n".join(lines)
+    @property
+    def autograded(self) -> float:
+        return sum(value for value in self.points.values() if value is not None)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def load_exercises(assign_dir: Path, assignment: str) -> list[dict]:
+    """The exercises of an assignment (id, kind, points), as ``make assign`` recorded them."""
+    path = assign_dir / assignment / "exercises.json"
+    if not path.is_file():
+        raise NotebookError(f"{path}: no such file: run `make assign` first")
+    return json.loads(path.read_text(encoding="utf-8"))["exercises"]
+
+
+def find_submissions(paths: Sequence[Path]) -> list[tuple[str, Path]]:
+    """(student id, notebook) for every notebook given or found in a given folder."""
+    found: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            for notebook in sorted(path.rglob("*.ipynb")):
+                if ".ipynb_checkpoints" in notebook.parts:
+                    continue
+                relative = notebook.relative_to(path)
+                found.append((relative.stem if len(relative.parts) == 1 else relative.parts[0], notebook))
+        else:
+            found.append((path.stem, path))
+    return found
+
+
+def _cap(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more characters cut)"
+
+
+def _kill_group(process: subprocess.Popen) -> None:
     try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
-def find_reference(path: Path, notebook: NotebookNode, parsed: ParsedNotebook,
-                   chapters_dir: Path = CHAPTERS_DIR) -> Path | None:
-    """The instructor notebook a submission comes from, or None.
-
-    Tried in order: the ``coursework.source`` recorded in a student edition, then the chapter
-    sharing the most exercise ids with the submission, then the chapter with the same file name.
-    """
-    ids = {exercise.id for exercise in parsed.exercises}
-    meta = notebook.metadata.get(METADATA_KEY, {})
-    source = meta.get("source") if isinstance(meta, dict) else None
-    if isinstance(source, str) and source:
-        candidate = Path(source) if Path(source).is_absolute() else REPO_ROOT / source
-        if candidate.is_file() and not _same_file(candidate, path):
-            return candidate
-    best: tuple[int, Path] | None = None
-    for chapter in sorted(chapters_dir.glob("*.ipynb")):
-        try:
-            chapter_ids = {exercise.id for exercise in parse_notebook(read_notebook(chapter)).exercises}
-        except NotebookError:
-            continue
-        overlap = len(ids & chapter_ids)
-        if overlap and (best is None or overlap > best[0]):
-            best = (overlap, chapter)
-    if best is not None:
-        return best[1]
-    same_name = chapters_dir / path.name
-    return same_name if same_name.is_file() else None
-
-
-class _Grader:
-    """Executes one submission against its reference and collects the results."""
-
-    def __init__(self, student: NotebookNode, reference: NotebookNode | None,
-                 hidden: dict[str, HiddenCheck], session: KernelSession) -> None:
-        self.student = student
-        self.parsed = parse_notebook(student)
-        self.reference_parsed = parse_notebook(reference) if reference is not None else self.parsed
-        self.reference = reference if reference is not None else student
-        self.hidden = hidden
-        self.session = session
-        self.notes: list[str] = []
-        self.results: dict[str, ExerciseResult] = {}
-        self.answer_state: dict[str, str] = {}  # exercise id -> "", "not attempted: ...", "failed: ..."
-        self.answer_cells_seen: dict[str, int] = {}
-        expected = self.reference_parsed.exercises
-        self.code_ids = {exercise.id for exercise in expected if exercise.kind == "code"}
-        self.expected = expected
-
-    def _check_source(self, exercise_id: str) -> str | None:
-        for parsed, notebook in ((self.reference_parsed, self.reference), (self.parsed, self.student)):
-            exercise = parsed.get(exercise_id)
-            if exercise is not None and exercise.check_cell is not None:
-                return cell_source(notebook.cells[exercise.check_cell])
-        return None
-
-    def _record_answer(self, exercise_id: str, source: str, result: RunResult | None) -> None:
-        self.answer_cells_seen[exercise_id] = self.answer_cells_seen.get(exercise_id, 0) + 1
-        previous = self.answer_state.get(exercise_id, "")
-        if previous.startswith("failed"):
-            return
-        if is_unanswered(source):
-            self.answer_state[exercise_id] = "not attempted: the answer cell still holds the stub (or is empty)"
-        elif result is not None and result.ename == "NotImplementedError":
-            self.answer_state[exercise_id] = "not attempted: the answer cell raises NotImplementedError"
-        elif result is not None and result.status != "ok":
-            self.answer_state[exercise_id] = f"failed: the answer cell {result.message}"
-        elif not previous:
-            self.answer_state[exercise_id] = ""
-
-    def _grade(self, exercise: Exercise) -> ExerciseResult:
-        result = ExerciseResult(exercise.id, exercise.title, "code", "failed")
-        state = self.answer_state.get(exercise.id, "")
-        if not self.answer_cells_seen.get(exercise.id):
-            result.status, result.message = "not attempted", "no answer cell in the notebook"
-            return result
-        if state:
-            status, _, message = state.partition(": ")
-            result.status, result.message = status, message  # type: ignore[assignment]
-            return result
-        check = self._check_source(exercise.id)
-        if check is None:
-            result.public_check = "missing"
+def run_otter(submission: Path, autograder: Path, *, budget: float, sandbox: bool,
+              hide: Sequence[Path] = ()) -> tuple[dict | None, list[str], float]:
+    """Grade one notebook with ``otter run``; returns (otter's results or None, flags, seconds)."""
+    flags: list[str] = []
+    job = Path(tempfile.mkdtemp(prefix="coursework-grade-"))
+    try:
+        (job / "submission").mkdir()
+        (job / "out").mkdir()
+        (job / "home").mkdir()
+        shutil.copy(autograder, job / "autograder.zip")
+        shutil.copy(submission, job / "submission" / "submission.ipynb")
+        root = INSIDE_JOB_DIR if sandbox else str(job)
+        command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", f"{root}/autograder.zip",
+                   "-o", f"{root}/out", f"{root}/submission/submission.ipynb"]
+        if sandbox:
+            argv, env, cwd = sandboxed(command, job, hide=hide), {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, None
         else:
-            outcome = self.session.run(check)
-            if outcome.ename == "NotImplementedError":
-                result.status, result.message = "not attempted", "the answer raises NotImplementedError"
-                return result
-            result.public_check = "passed" if outcome.status == "ok" else "failed"
-            if outcome.status != "ok":
-                result.message = f"the public check {outcome.message}"
-                return result
-        hidden = self.hidden.get(function_name(exercise.id))
-        if hidden is None:
-            result.hidden_check = "missing"
+            argv, env, cwd = command, grading_environment(str(job / "home")), job
+        with open(job / "log.txt", "wb") as log:
+            start = time.monotonic()
+            process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            try:
+                process.wait(timeout=budget)
+            except subprocess.TimeoutExpired:
+                _kill_group(process)
+                flags.append(f"time budget of {budget:g} s exceeded: not graded (grade again with a larger BUDGET "
+                             "if the notebook is just slow)")
+            finally:
+                _kill_group(process)  # whatever the submission left behind in the session goes too
+            seconds = time.monotonic() - start
+        results_path = job / "out" / "results.json"
+        results = None
+        if results_path.is_file() and results_path.stat().st_size <= MAX_RESULTS_BYTES:
+            try:
+                results = json.loads(results_path.read_text(encoding="utf-8", errors="replace"))
+            except json.JSONDecodeError:
+                flags.append("otter's results file is not valid JSON")
+        elif results_path.is_file():
+            flags.append(f"otter's results file is larger than {MAX_RESULTS_BYTES} bytes: ignored")
+        elif not flags:
+            tail = (job / "log.txt").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+            flags.append("otter wrote no results" + (f": {_cap(tail[0], 300)}" if tail else ""))
+        return (_capped(results) if results is not None else None), flags, seconds
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+
+
+def _capped(results: dict) -> dict:
+    """otter's results with every message cut to MAX_MESSAGE characters (a 5 MB traceback is one line)."""
+    tests = []
+    for test in results.get("tests", []) if isinstance(results, dict) else []:
+        if isinstance(test, dict):
+            tests.append({key: _cap(value) if isinstance(value, str) else value for key, value in test.items()})
+    return {"tests": tests, **{k: v for k, v in results.items() if k != "tests" and not isinstance(v, (str, list, dict))}}
+
+
+def _question_results(results: dict) -> tuple[dict[str, float], dict[str, str], list[str]]:
+    """Per question: score and otter's message; plus flags from otter's error entries."""
+    scores: dict[str, float] = {}
+    messages: dict[str, str] = {}
+    flags: list[str] = []
+    for test in results.get("tests", []):
+        name, output = str(test.get("name", "")), str(test.get("output", ""))
+        if name == "Autograder Error":
+            flags.append("otter refused the submission: " + _cap(output.strip().splitlines()[-1] if output.strip() else "", 300))
+        elif "score" in test and test.get("score") is not None:
+            scores[name] = float(test["score"])
+            messages[name] = output
+            if INTEGRITY_MARK in output:
+                flags.append(f"{name}: the hidden test found the grading environment modified (tampering)")
+    return scores, messages, flags
+
+
+def grade_submission(student: str, path: Path, autograder: Path, exercises: list[dict],
+                     baseline: NotebookNode | None, *, budget: float, sandbox: bool,
+                     hide: Sequence[Path] = ()) -> Graded:
+    """Grade one submission: scan, otter run in a sandbox, points per exercise, flags."""
+    points: dict[str, float | None] = {e["id"]: (0.0 if e["kind"] == "code" else None) for e in exercises}
+    graded = Graded(student, str(path), points)
+    try:
+        notebook = read_notebook(path)
+    except NotebookError as error:
+        graded.flags.append(f"not gradable: {error}")
+        return graded
+    graded.flags += suspicious(notebook, baseline)
+    results, flags, graded.seconds = run_otter(path, autograder, budget=budget, sandbox=sandbox, hide=hide)
+    graded.flags += flags
+    graded.results = results
+    if results is not None:
+        scores, messages, more_flags = _question_results(results)
+        graded.flags += more_flags
+        for exercise in exercises:
+            if exercise["kind"] == "code":
+                graded.points[exercise["id"]] = min(scores.get(exercise["id"], 0.0), float(exercise["points"]))
+                graded.messages[exercise["id"]] = messages.get(exercise["id"], "no result from otter")
+        missing = [e["id"] for e in exercises if e["kind"] == "code" and e["id"] not in scores]
+        if missing and not more_flags:
+            graded.flags.append(f"no result for {', '.join(missing)}")
+    return graded
+
+
+def write_gradebook(out: Path, assignment: str, exercises: list[dict], grades: list[Graded]) -> Path:
+    """gradebook.csv: student, every exercise's points, autograded total and possible, flags."""
+    out.mkdir(parents=True, exist_ok=True)
+    ids = [e["id"] for e in exercises]
+    possible = sum(float(e["points"]) for e in exercises if e["kind"] == "code")
+    manual = sum(float(e["points"]) for e in exercises if e["kind"] != "code")
+    header = ["student", *[f"{e['id']} ({'manual, ' if e['kind'] != 'code' else ''}{float(e['points']):g})"
+                           for e in exercises], "autograded", "autograded_possible", "manual_possible", "flags"]
+    path = out / "gradebook.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for grade in grades:
+            cells = ["" if grade.points[i] is None else f"{grade.points[i]:g}" for i in ids]
+            writer.writerow([grade.student, *cells, f"{grade.autograded:g}", f"{possible:g}", f"{manual:g}",
+                             _cap(" | ".join(grade.flags), 2000)])
+    (out / "feedback").mkdir(exist_ok=True)
+    (out / "results").mkdir(exist_ok=True)
+    for grade in grades:
+        (out / "feedback" / f"{grade.student}.md").write_text(feedback(grade, assignment, exercises), encoding="utf-8")
+        (out / "results" / f"{grade.student}.json").write_text(
+            json.dumps(grade.results, indent=2) if grade.results is not None else "null", encoding="utf-8")
+    return path
+
+
+def feedback(grade: Graded, assignment: str, exercises: list[dict]) -> str:
+    """The per-student report: points per exercise, the public check's message when it failed."""
+    possible = sum(float(e["points"]) for e in exercises if e["kind"] == "code")
+    lines = [f"# {assignment}: {grade.student}", "",
+             f"Autograded: {grade.autograded:g} / {possible:g} points. Written exercises are graded by hand.", "",
+             "| exercise | points | result |", "|---|---|---|"]
+    for e in exercises:
+        value = grade.points[e["id"]]
+        if value is None:
+            lines.append(f"| {e['id']} | - / {float(e['points']):g} | graded by hand |")
         else:
-            outcome = self.session.run(kernel_code(hidden))
-            result.hidden_check = "passed" if outcome.status == "ok" else "failed"
-            if outcome.status != "ok":
-                result.message = f"the hidden check {outcome.message}"
-                return result
-        if result.public_check == "missing" and result.hidden_check == "missing":
-            result.message = "no check to run (the check cell is missing)"
-            return result
-        result.status = "passed"
-        return result
-
-    def _finish(self, exercise_id: str) -> None:
-        if exercise_id not in self.results:
-            exercise = self.reference_parsed.get(exercise_id)
-            assert exercise is not None
-            self.results[exercise_id] = self._grade(exercise)
-
-    def run(self) -> list[ExerciseResult]:
-        """Execute every code cell in order, grading each exercise at its check cell."""
-        last_answer = {exercise.id: max(exercise.solution_cells)
-                       for exercise in self.parsed.exercises if exercise.solution_cells}
-        has_check = {exercise.id for exercise in self.parsed.exercises if exercise.check_cell is not None}
-        try:
-            for index, cell in enumerate(self.student.cells):
-                if cell.cell_type != "code":
-                    continue
-                role = self.parsed.roles.get(index)
-                source = cell_source(cell)
-                exercise_id = role.exercise if role else None
-                if role and role.role == "check" and exercise_id in self.code_ids:
-                    self._finish(exercise_id)
-                    continue
-                if role and role.role == "solution" and exercise_id in self.code_ids:
-                    outcome = self.session.run(source, replay=True) if source.strip() else None
-                    self._record_answer(exercise_id, source, outcome)
-                    if last_answer.get(exercise_id) == index and exercise_id not in has_check:
-                        self._finish(exercise_id)
-                    continue
-                if not source.strip():
-                    continue
-                outcome = self.session.run(source, replay=True)
-                if outcome.status != "ok":
-                    self.notes.append(f"cell {index} (not part of an exercise answer) {outcome.message}")
-            for exercise in self.expected:  # exercises whose cells are missing or out of order
-                if exercise.kind == "code":
-                    self._finish(exercise.id)
-        except KernelLost as error:
-            self.notes.append(f"grading stopped: {error}")
-            for exercise in self.expected:
-                if exercise.kind == "code" and exercise.id not in self.results:
-                    self.results[exercise.id] = ExerciseResult(
-                        exercise.id, exercise.title, "code", "failed", message=f"not graded: {error}")
-        results = []
-        for exercise in self.expected:
-            if exercise.kind == "code":
-                results.append(self.results[exercise.id])
-            else:
-                results.append(ExerciseResult(exercise.id, exercise.title, "explain", "manual",
-                                              "-", "-", "explain exercise: grade by hand"))
-        return results
-
-
-def grade_notebook(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, reference: str | Path | None = None,
-                   hidden_dirs: Sequence[Path] = (DEFAULT_HIDDEN_DIR,), kernel_name: str = "python3",
-                   cwd: Path | None = None) -> GradeReport:
-    """Execute a submitted notebook in a fresh kernel and grade every exercise.
-
-    Args:
-        path: the submitted notebook.
-        timeout: time limit per cell, in seconds.
-        reference: the instructor notebook (default: found automatically, see ``find_reference``).
-        hidden_dirs: folders with hidden checks.
-        kernel_name: the kernel to run the notebook in.
-        cwd: the kernel's working directory (default: the reference's folder, else the notebook's).
-
-    Raises:
-        NotebookError: the submission (or the reference) cannot be read, or has no exercises.
-    """
-    if str(path).strip() == "":
-        raise NotebookError("no notebook given")
-    path = Path(path)
-    student = read_notebook(path)
-    parsed = parse_notebook(student)
-    reference_path = Path(reference) if reference else find_reference(path, student, parsed)
-    reference_nb = read_notebook(reference_path) if reference_path else None
-    expected = parse_notebook(reference_nb).exercises if reference_nb is not None else parsed.exercises
-    if not expected:
-        raise NotebookError(f"{path}: no exercises found (no {{exercise}} block with a ':label: ex-NN-slug')"
-                            + ("" if reference_nb is None else f" in the reference {reference_path}"))
-    hidden, problems = load_hidden_checks(hidden_dirs)
-    workdir = cwd or (reference_path.resolve().parent if reference_path else path.resolve().parent)
-    with KernelSession(workdir, timeout, kernel_name=kernel_name) as session:
-        grader = _Grader(student, reference_nb, hidden, session)
-        results = grader.run()
-        restarts = session.restarts
-    return GradeReport(notebook=str(path), reference=display_path(reference_path) if reference_path else None,
-                       timeout=session.timeout, exercises=results, notes=problems + grader.notes,
-                       kernel_restarts=restarts)
+            lines.append(f"| {e['id']} | {value:g} / {float(e['points']):g} | "
+                         f"{'passed' if value >= float(e['points']) else 'not passed'} |")
+    for e in exercises:
+        value, message = grade.points[e["id"]], grade.messages.get(e["id"], "")
+        if value is not None and value < float(e["points"]) and message:
+            lines += ["", f"## {e['id']}", "", "```", _cap(message.strip()), "```"]
+    if grade.flags:
+        lines += ["", "## Flagged for the instructor", ""] + [f"- {_cap(flag, 500)}" for flag in grade.flags[:50]]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: grade one notebook, print the table, optionally write the JSON report."""
-    parser = argparse.ArgumentParser(prog="python -m coursework.grade",
-                                     description="Grade a submitted notebook of 'MLPs from scratch'.")
-    parser.add_argument("notebook", help="the submitted notebook (.ipynb)")
-    parser.add_argument("--json", metavar="OUT", help="also write the report as JSON to OUT ('-': print only JSON)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help=f"time limit per cell in seconds (default {DEFAULT_TIMEOUT})")
-    parser.add_argument("--reference", help="the instructor notebook (default: found automatically)")
-    parser.add_argument("--hidden-checks", action="append", type=Path, metavar="DIR",
-                        help="folder of hidden checks (repeatable; default coursework/hidden_checks)")
-    parser.add_argument("--kernel", default="python3", help="kernel name (default python3)")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    """Command line: grade the given submissions and write the gradebook."""
+    parser = argparse.ArgumentParser(prog="python -m coursework.grade", description=__doc__.split("\n")[0])
+    parser.add_argument("submissions", nargs="*", help="notebooks or folders of notebooks")
+    parser.add_argument("--assignment", required=True, help="the chapter graded, e.g. 04_backpropagation")
+    parser.add_argument("--assign-dir", type=Path, default=DEFAULT_ASSIGN_DIR, help="what make assign wrote")
+    parser.add_argument("--out", type=Path, help="output folder (default _build/grades/ASSIGNMENT)")
+    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET, help="seconds per notebook")
+    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (one per core)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without the Linux sandbox (trusted notebooks only, e.g. your own)")
     args = parser.parse_args(argv)
-    if args.timeout <= 0:
-        parser.error("--timeout must be positive")
-    try:
-        report = grade_notebook(args.notebook, timeout=args.timeout, reference=args.reference,
-                                hidden_dirs=args.hidden_checks or [DEFAULT_HIDDEN_DIR], kernel_name=args.kernel)
-    except NotebookError as error:
-        hint = " (usage: make grade NB=path/to/notebook.ipynb)" if str(error) == "no notebook given" else ""
-        print(f"error: cannot grade: {error}{hint}", file=sys.stderr)
+    if not args.submissions or not all(name.strip() for name in args.submissions):
+        print("error: no submission given (usage: make grade CHAPTER=NN_name SUBMISSIONS=notebook-or-folder)", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    except Exception as error:  # noqa: BLE001 - one line for the user, a traceback only on request
-        if args.debug:
-            raise
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        print(f"error: grading failed: {type(error).__name__}: {first} (rerun with --debug for details)",
-              file=sys.stderr)
-        return 3
-    if args.json == "-":
-        print(json.dumps(report.to_dict(), indent=2))
-        return 0
-    print(report.table())
-    if args.json:
-        out = Path(args.json)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
-        print(f"\nJSON report written to {out}")
+    if not args.assignment.strip():
+        print("error: no assignment given (usage: make grade CHAPTER=NN_name SUBMISSIONS=notebook-or-folder)", file=sys.stderr)
+        return 2
+    args.submissions = [Path(name) for name in args.submissions]
+    try:
+        exercises = load_exercises(args.assign_dir, args.assignment)
+        autograder = find_zip(args.assign_dir, args.assignment)
+        for path in args.submissions:
+            if not path.exists():
+                raise NotebookError(f"{path}: no such file or folder")
+            if path.resolve() == CHAPTERS_DIR or CHAPTERS_DIR in path.resolve().parents:
+                raise NotebookError(f"{path}: these are the course's chapters, not submissions")
+        submissions = find_submissions(args.submissions)
+        if not submissions:
+            raise NotebookError(f"no notebook found in {', '.join(map(str, args.submissions))}")
+        if len(submissions) == 1 and not args.submissions[0].is_dir():
+            read_notebook(submissions[0][1])  # one notebook: a broken one is an error, not a row
+    except NotebookError as error:
+        print(f"error: cannot grade: {error}", file=sys.stderr)
+        return 2
+    sandbox = not args.no_sandbox
+    if sandbox and (reason := available()):
+        print(f"error: cannot grade in a sandbox here: {reason}. Use a container (otter grade) or, "
+              "for trusted notebooks only, --no-sandbox.", file=sys.stderr)
+        return 2
+    students = [student for student, _ in submissions]
+    duplicates = sorted({s for s in students if students.count(s) > 1})
+    student_edition = args.assign_dir / args.assignment / "student" / f"{args.assignment}.ipynb"
+    baseline = read_notebook(student_edition) if student_edition.is_file() else None
+    out = args.out or REPO_ROOT / "_build" / "grades" / args.assignment
+    hide = [path.resolve() for path in args.submissions] + [out.resolve(), args.assign_dir.resolve()]
+
+    def one(item: tuple[str, Path]) -> Graded:
+        student, path = item
+        grade = grade_submission(student, path, autograder, exercises, baseline, budget=args.budget,
+                                 sandbox=sandbox, hide=[p if p.is_dir() else p.parent for p in hide])
+        if student in duplicates:
+            grade.flags.insert(0, f"more than one notebook for student {student}")
+        print(f"{student}: {grade.autograded:g} points{' (flagged)' if grade.flags else ''} "
+              f"[{grade.seconds:.1f} s]", flush=True)
+        return grade
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        grades = list(pool.map(one, submissions))
+    path = write_gradebook(out, args.assignment, exercises, grades)
+    print(f"gradebook written to {path}; feedback in {out / 'feedback'}")
     return 0
 
 

@@ -1,15 +1,24 @@
-"""Hidden checks: instructor-only tests of an exercise, run by the grader after the public check.
+"""Hidden checks: the instructor's tests of an exercise, packed into the autograder zip.
 
 A hidden check is a function ``check_<id>(ns)`` in any ``.py`` file of a hidden-checks folder
-(default: ``coursework/hidden_checks/``, one file per chapter), where ``<id>`` is the exercise
-id with every ``-`` replaced by ``_``: exercise ``ex-03-learning-rate`` is checked by
-``def check_ex_03_learning_rate(ns)``. ``ns`` is the student's namespace (a dict: the kernel's
-globals after their answer ran). The function fails by raising (``assert ..., "message"``).
+(one file per chapter is the convention), where ``<id>`` is the exercise id with every ``-``
+replaced by ``_``: exercise ``ex-03-learning-rate`` is checked by
+``def check_ex_03_learning_rate(ns)``. ``ns`` is the submission's namespace after the notebook
+ran. The function fails by raising (``assert ..., "message"``). A file may also define
+``POINTS = {"ex-NN-slug": 2, ...}``: the exercise's points (default 1).
 
-The grader sends the file's source to the student's kernel, executes it in a fresh module
-namespace and calls the function there, so a hidden check can use whatever the kernel can
-import (numpy, mlp_utils). An exercise without a hidden check is graded by its public check
-alone.
+``make assign HIDDEN=DIR`` copies each check's file into the hidden test of its question,
+where otter runs it in the graded kernel (see ``coursework/assign.py``). Rules for writing one,
+so that a submission cannot game it:
+
+* take only the function or name the exercise asks for from ``ns``; rebuild every input and
+  the expected answer inside the check (fresh random inputs from ``np.random.default_rng()``
+  without a fixed seed where the answer does not depend on it), never read data, predictions
+  or helper functions from ``ns`` when they can be rebuilt;
+* never put an expected value in a message ("wrong values", not "expected 0.731").
+
+The repository ships only the *sample* checks of ``coursework/sample_hidden_checks/`` (used by
+the tests, readable by every student); keep the real ones in a private folder.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from pathlib import Path
 
 from . import PACKAGE_DIR
 
-DEFAULT_HIDDEN_DIR = PACKAGE_DIR / "hidden_checks"
+SAMPLE_HIDDEN_DIR = PACKAGE_DIR / "sample_hidden_checks"
 
 
 class HiddenCheckError(Exception):
@@ -49,7 +58,7 @@ def load_hidden_checks(folders: Iterable[Path]) -> tuple[dict[str, HiddenCheck],
 
     Returns:
         The checks keyed by function name, and a list of problems (files that do not parse,
-        functions defined twice); a broken file is skipped, never fatal.
+        functions defined twice).
     """
     checks: dict[str, HiddenCheck] = {}
     problems: list[str] = []
@@ -61,7 +70,7 @@ def load_hidden_checks(folders: Iterable[Path]) -> tuple[dict[str, HiddenCheck],
             try:
                 tree = ast.parse(source, filename=str(path))
             except SyntaxError as error:
-                problems.append(f"{path}: line {error.lineno}: {error.msg}; its hidden checks are skipped")
+                problems.append(f"{path}: line {error.lineno}: {error.msg}")
                 continue
             for node in tree.body:
                 if isinstance(node, ast.FunctionDef) and node.name.startswith("check_ex_"):
@@ -71,18 +80,3 @@ def load_hidden_checks(folders: Iterable[Path]) -> tuple[dict[str, HiddenCheck],
                     exercise_id = node.name.removeprefix("check_").replace("_", "-")
                     checks[node.name] = HiddenCheck(exercise_id, node.name, path, source)
     return checks, problems
-
-
-def kernel_code(check: HiddenCheck) -> str:
-    """Python code that runs ``check`` against the kernel's globals when executed in the kernel."""
-    return (
-        "def _coursework_hidden_check(ns):\n"
-        f"    module = {{'__name__': 'coursework_hidden_checks_{check.path.stem}'}}\n"
-        f"    exec(compile({check.source!r}, {('hidden_checks/' + check.path.name)!r}, 'exec'), module)\n"
-        f"    module[{check.function!r}](ns)\n"
-        "try:\n"
-        "    _coursework_hidden_check(globals())\n"
-        "finally:\n"
-        "    del _coursework_hidden_check\n"
-        f"print({(check.exercise_id + ': hidden checks passed')!r})\n"
-    )

@@ -30,7 +30,6 @@ EXERCISE_ID = re.compile(r"^ex-(?P<chapter>\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 BEGIN_SOLUTION = re.compile(r"^(?P<indent>[ \t]*)###\s*BEGIN SOLUTION\b")
 END_SOLUTION = re.compile(r"^[ \t]*###\s*END SOLUTION\b")
 CHECK_LINE = re.compile(r"^#\s*Check\s+(?P<id>ex-[\w-]+)")
-STUB_LINES = ("# YOUR CODE HERE", "raise NotImplementedError")
 SOLUTION_TAG = "solution"
 CHECK_TAG = "check"
 METADATA_KEY = "coursework"
@@ -138,36 +137,6 @@ def solution_regions(source: str) -> list[tuple[int, int]]:
 def has_solution_markers(source: str) -> bool:
     """Whether a code cell contains a ``### BEGIN SOLUTION`` or ``### END SOLUTION`` line."""
     return any(BEGIN_SOLUTION.match(line) or END_SOLUTION.match(line) for line in source.split("\n"))
-
-
-def stub_code(source: str, whole_cell_if_unmarked: bool = True) -> str:
-    """Replace each solution region by the nbgrader stub, keeping everything outside the markers.
-
-    The stub keeps the indentation of its ``### BEGIN SOLUTION`` line. A cell without markers
-    becomes the stub alone when ``whole_cell_if_unmarked`` (a cell that is a solution as a whole),
-    and is returned unchanged otherwise.
-    """
-    regions = solution_regions(source)
-    if not regions:
-        return "\n".join(STUB_LINES) if whole_cell_if_unmarked else source
-    lines = source.split("\n")
-    result: list[str] = []
-    previous_end = -1
-    for begin, end in regions:
-        result.extend(lines[previous_end + 1:begin])
-        indent = BEGIN_SOLUTION.match(lines[begin])["indent"]  # type: ignore[index]
-        result.extend(indent + stub for stub in STUB_LINES)
-        previous_end = end
-    result.extend(lines[previous_end + 1:])
-    return "\n".join(result)
-
-
-def is_unanswered(source: str) -> bool:
-    """True when a solution cell holds no code of the student's: empty, comments or the stub."""
-    meaningful = [line.strip() for line in source.split("\n")
-                  if line.strip() and not line.strip().startswith("#")]
-    return all(line in {"raise NotImplementedError", "raise NotImplementedError()", "pass"}
-               for line in meaningful)
 
 
 def check_id(source: str) -> str | None:

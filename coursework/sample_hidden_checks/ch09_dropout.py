@@ -1,4 +1,4 @@
-"""Hidden checks for chapters/09_dropout.ipynb (run by coursework.grade in the student's kernel)."""
+"""Hidden checks for chapters/09_dropout.ipynb (SAMPLE: packed into the autograder by coursework.assign; run by otter in the graded kernel)."""
 
 import numpy as np
 

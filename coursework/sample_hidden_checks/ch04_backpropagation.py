@@ -1,4 +1,4 @@
-"""Hidden checks for chapters/04_backpropagation.ipynb (run by coursework.grade in the student's kernel)."""
+"""Hidden checks for chapters/04_backpropagation.ipynb (SAMPLE: packed into the autograder by coursework.assign; run by otter in the graded kernel)."""
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def check_ex_04_symmetry(ns):
         "W1_symmetric is not W^(1) after training the 2-4-1 network from the symmetric start for EPOCHS epochs"
     expected = metrics.accuracy(ns["predict_proba"](Ws_end, bs_end, ns["X_xor"]), ns["Y_xor"])
     assert np.isclose(float(ns["acc_symmetric"]), expected), \
-        f"acc_symmetric should be the training accuracy of that network, {expected:.2f}"
+        "acc_symmetric is not the training accuracy of that network"
 
 
 def check_ex_04_bug_hunt(ns):
@@ -49,4 +49,4 @@ def check_ex_04_bug_hunt(ns):
         "errors_mystery must be gradient_errors' dict for the 3-layer debugging network"
     assert errors["W3"] < 1e-6 and errors["b3"] < 1e-6, "the output layer's gradients are right"
     assert list(ns["wrong_arrays"]) == ["W1", "W2", "b1", "b2"], \
-        f"wrong_arrays should be ['W1', 'W2', 'b1', 'b2'], got {list(ns['wrong_arrays'])}"
+        "wrong_arrays does not list exactly the arrays whose gradients are wrong, sorted"

@@ -1,4 +1,6 @@
-"""Hidden checks for chapters/06_cross_entropy_softmax.ipynb (run by coursework.grade in the student's kernel)."""
+"""Hidden checks for chapters/06_cross_entropy_softmax.ipynb (SAMPLE: packed into the autograder by coursework.assign; run by otter in the graded kernel)."""
+
+import types
 
 import numpy as np
 
@@ -6,7 +8,7 @@ import numpy as np
 def check_ex_06_softmax_jacobian(ns):
     """One class, extreme logits without overflow, a list as input; J = diag(p) - p p^T."""
     softmax_jacobian = ns["softmax_jacobian"]
-    for z in ([0.3], [1000.0, 0.0, -1000.0], list(np.random.default_rng(6060).normal(size=7))):
+    for z in ([0.3], [1000.0, 0.0, -1000.0], list(np.random.default_rng().normal(size=7))):
         z = np.asarray(z, dtype=float)
         with np.errstate(over="raise", divide="raise", invalid="raise"):
             try:
@@ -19,11 +21,34 @@ def check_ex_06_softmax_jacobian(ns):
             f"wrong Jacobian for {z.size} classes"
 
 
+def _names_used(fn):
+    """Every global, attribute and free-variable name in fn's code, nested functions included."""
+    names, codes = set(), [fn.__code__]
+    while codes:
+        code = codes.pop()
+        names |= set(code.co_names) | set(code.co_freevars)
+        codes.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    return names
+
+
 def check_ex_06_log_sum_exp(ns):
-    """Huge logits without a floating-point warning, one class, and the input is not modified."""
+    """No softmax / log_softmax / library log-sum-exp (by name or by identity); huge logits without
+    a floating-point warning, one class, fresh random logits, and the input is not modified."""
+    from mlp_utils import activations
+    from mlp_utils.layers import Softmax
+
     log_sum_exp = ns["log_sum_exp"]
-    rng = np.random.default_rng(6061)
-    for z in (rng.normal(scale=400.0, size=(6, 5)), np.array([[-745.0], [709.0]]), np.full((2, 3), -1e5)):
+    assert isinstance(log_sum_exp, types.FunctionType), "log_sum_exp must be a function defined with def"
+    used = sorted(_names_used(log_sum_exp) & {"softmax", "log_softmax", "Softmax", "logsumexp", "logaddexp"})
+    assert not used, f"log_sum_exp must not use {used}"
+    forbidden = [activations.softmax, activations.log_softmax, Softmax, np.logaddexp]
+    referenced = [log_sum_exp.__globals__.get(name) for name in _names_used(log_sum_exp)]
+    referenced += [cell.cell_contents for cell in (log_sum_exp.__closure__ or ())]
+    assert not any(any(obj is bad for bad in forbidden) for obj in referenced), \
+        "log_sum_exp must not call softmax, log_softmax or np.logaddexp, even under another name"
+    rng = np.random.default_rng()          # fresh logits: a hard-coded answer cannot know them
+    for z in (rng.normal(scale=400.0, size=(6, 5)), np.array([[-745.0], [709.0]]), np.full((2, 3), -1e5),
+              rng.normal(scale=1000.0, size=(int(rng.integers(1, 9)), int(rng.integers(1, 9))))):
         saved = z.copy()
         with np.errstate(over="raise", divide="raise", invalid="raise"):
             try:
@@ -43,4 +68,4 @@ def check_ex_06_per_class_recall(ns):
     assert np.allclose(recall, expected), "recall[d] = (test images of d classified as d) / (test images of d)"
     hardest = ns["hardest_digit"]
     assert isinstance(hardest, (int, np.integer)) and 0 <= hardest <= 9, "hardest_digit must be an int from 0 to 9"
-    assert hardest == int(np.argmin(expected)), f"the hardest digit is {int(np.argmin(expected))}"
+    assert hardest == int(np.argmin(expected)), "hardest_digit is not the digit with the lowest recall"

@@ -1,4 +1,4 @@
-"""Hidden checks for chapters/01_perceptron.ipynb (run by coursework.grade in the student's kernel)."""
+"""Hidden checks for chapters/01_perceptron.ipynb (SAMPLE: packed into the autograder by coursework.assign; run by otter in the graded kernel)."""
 
 import numpy as np
 
