@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_ext"))
-course_reader = pytest.importorskip("course_reader", reason="needs Sphinx (pip install -r requirements.txt)")
+pytest.importorskip("sphinx", reason="needs Sphinx (pip install -r requirements.txt)")
+# _ext/ holds the book's Sphinx extensions, not a package: load the module from its file.
+_SPEC = importlib.util.spec_from_file_location(
+    "course_reader", Path(__file__).resolve().parents[2] / "_ext" / "course_reader.py")
+course_reader = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(course_reader)
 
 
 @pytest.mark.parametrize(("tex", "text"), [
