@@ -497,6 +497,15 @@ def visit(context, base_url: str, site: Path, page_path: str) -> PageReport:
     return report
 
 
+def _offline_context(browser, *, allow_files: bool = False):
+    """A 1280 px browser context that blocks every request to a host other than this machine
+    (and, unless allow_files, to file: URLs)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    allowed = r"(https?://(127\.0\.0\.1|localhost)[:/])" + (r"|file:" if allow_files else "")
+    context.route(re.compile(rf"^(?!{allowed}).+"), lambda route: route.abort("internetdisconnected"))
+    return context
+
+
 def _visit_all(chromium: str, base_url: str, site: Path, pages: list[str]) -> dict[str, PageReport]:
     """One browser: visit the given pages one after the other (runs in its own thread)."""
     from playwright.sync_api import sync_playwright
@@ -505,10 +514,8 @@ def _visit_all(chromium: str, base_url: str, site: Path, pages: list[str]) -> di
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
             # nothing leaves the machine: requests to other hosts are recorded (in visit) and blocked here
-            context.route(re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/]).+"),
-                          lambda route: route.abort("internetdisconnected"))
+            context = _offline_context(browser)
             for page_path in pages:
                 results[page_path] = visit(context, base_url, site, page_path)
             context.close()
@@ -848,9 +855,7 @@ def _search(chromium: str, url: str) -> tuple[dict, list[str]]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-            context.route(re.compile(r"^(?!(https?://(127\.0\.0\.1|localhost)[:/])|file:).+"),
-                          lambda route: route.abort("internetdisconnected"))
+            context = _offline_context(browser, allow_files=True)
             page = context.new_page()
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
             page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
