@@ -181,7 +181,7 @@ SUBMISSIONS = {  # student -> (answer of ex-00-square or None, extra cell after 
                               f" and os.getcwd().startswith('/tmp/grading') and not os.path.exists('{ROOT}/chapters')\n"
                               "def square(x):\n    return x * x if isolated else None",
                               None, "import os\nprint(dict(os.environ))"),
-    "kills-everything": (None, None, "import os, signal, subprocess\nsubprocess.Popen(['sleep', '300'])\n"
+    "kills-everything": (None, None, "import os, signal, subprocess\nsubprocess.Popen(['sleep', '3141'])\n"
                          "for pid in range(2, 500):\n    try:\n        os.kill(pid, signal.SIGKILL)\n"
                          "    except OSError:\n        pass"),
     "huge-exception": ("def square(x):\n    raise ValueError('x' * 5_000_000)", None, None),
@@ -294,7 +294,9 @@ def test_killing_processes_or_leaving_them_behind_harms_only_that_submission(fix
     book, _ = fixture_grades
     assert book["kills-everything"]["autograded"] == "0" and "import signal" in book["kills-everything"]["flags"]
     assert points(book["correct"]) == ("1", "", "1", "2")  # graded alongside it, in parallel
-    left = subprocess.run(["pgrep", "-f", "sleep 300"], capture_output=True, text=True)
+    # the submission's own process, by its whole command line (an unusual duration, anchored, so
+    # that no other process on the machine, e.g. a shell running "sleep 300; ...", matches)
+    left = subprocess.run(["pgrep", "-f", "^sleep 3141$"], capture_output=True, text=True)
     assert left.stdout.strip() == "", "a process of a submission survived its grading"
 
 
