@@ -58,6 +58,19 @@ def check_same_shape(a: Array, b: Array, name_a: str, name_b: str) -> None:
         )
 
 
+def check_labels(labels: np.ndarray, n_classes: int, name: str, context: str = "") -> None:
+    """Raise ``ValueError`` unless ``labels`` (n,) are integers in 0..n_classes-1.
+
+    name: the caller, first in the message (e.g. ``"accuracy"``); context: what fixes n_classes,
+    appended after the range (e.g. ``" for an output with 3 column(s)"``).
+    """
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{name}: 1-D targets must be integer class labels, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"{name}: labels must lie in 0..{n_classes - 1}{context}, "
+                         f"got values in {labels.min()}..{labels.max()}")
+
+
 def check_int(value: object, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """``value`` as an ``int``: an integer (Python or NumPy, not bool, not float) in [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

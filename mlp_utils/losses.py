@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import Array, as_float_array, check_same_shape
+from ._validation import Array, as_float_array, check_labels, check_same_shape
 from .activations import sigmoid
 
 #: Probabilities are clipped to [EPS, 1 - EPS] before taking logs, so log(0) never happens.
@@ -100,21 +100,13 @@ def _check_probability_rows(y_true: Array, loss: str) -> None:
                          f"got row sums in {row_sums.min():g}..{row_sums.max():g}")
 
 
-def _check_labels(labels: np.ndarray, n_classes: int, loss: str) -> None:
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"{loss}: 1-D targets must be integer class labels, got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"{loss}: labels must lie in 0..{n_classes - 1}, "
-                         f"got values in {labels.min()}..{labels.max()}")
-
-
 def _categorical_inputs(pred: ArrayLike, y_true: ArrayLike, loss: str, what: str) -> tuple[Array, np.ndarray]:
     """Checked inputs of a categorical loss: pred (n_samples, n_classes) and its targets, either
     integer labels (n_samples,) in 0..n_classes-1 or rows (n_samples, n_classes) that are distributions."""
     pred = as_float_array(pred, f"{loss}: {what}", ndim=2, non_empty=True)
     y = np.asarray(y_true)
     if y.ndim == 1:
-        _check_labels(y, pred.shape[1], loss)
+        check_labels(y, pred.shape[1], loss)
         if y.shape[0] != pred.shape[0]:
             raise ValueError(f"{loss}: {pred.shape[0]} rows of {what} but {y.shape[0]} labels")
         return pred, y

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import Array, as_float_array, check_number, check_same_shape
+from ._validation import Array, as_float_array, check_labels, check_number, check_same_shape
 
 
 def _classes(output: np.ndarray, threshold: float) -> np.ndarray:
@@ -39,12 +39,7 @@ def _check_accuracy_targets(output: Array, y_true: ArrayLike) -> None:
     n_samples, n_outputs = output.shape
     y = np.asarray(y_true)
     if y.ndim == 1:
-        if not np.issubdtype(y.dtype, np.integer):
-            raise ValueError(f"accuracy: 1-D targets must be integer class labels, got dtype {y.dtype}")
-        n_classes = max(n_outputs, 2)
-        if y.size and (y.min() < 0 or y.max() >= n_classes):
-            raise ValueError(f"accuracy: labels must lie in 0..{n_classes - 1} for an output with "
-                             f"{n_outputs} column(s), got values in {y.min()}..{y.max()}")
+        check_labels(y, max(n_outputs, 2), "accuracy", f" for an output with {n_outputs} column(s)")
         if y.shape[0] != n_samples:
             raise ValueError(f"accuracy: {n_samples} rows of output but {y.shape[0]} labels")
         return
